@@ -1,0 +1,1 @@
+"""weaklabel: programmatic weak supervision."""

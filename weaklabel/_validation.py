@@ -1,0 +1,453 @@
+"""Input validation shared by every module (private).
+
+Each checker returns a clean, canonical value or raises ``TypeError`` /
+``ValueError`` with a message that names the object, what was expected, what
+was received, and how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+from weaklabel.typing import ABSTAIN, RandomStateLike
+
+__all__ = [
+    "as_generator",
+    "check_cardinality",
+    "check_gold",
+    "check_int_param",
+    "check_lf_names",
+    "check_proba",
+    "check_real_param",
+    "check_votes",
+    "lf_names_of",
+]
+
+
+def _describe(value: Any) -> str:
+    return f"{value!r} ({type(value).__name__})"
+
+
+def check_int_param(
+    value: Any,
+    name: str,
+    owner: str,
+    *,
+    low: int | None = None,
+    high: int | None = None,
+) -> int:
+    """Check that a parameter is an integer in ``[low, high]`` and return it.
+
+    Examples
+    --------
+    >>> check_int_param(3, "max_iter", "DawidSkene", low=1)
+    3
+    """
+    ok = isinstance(value, Integral) and not isinstance(value, bool)
+    if ok and low is not None and value < low:
+        ok = False
+    if ok and high is not None and value > high:
+        ok = False
+    if not ok:
+        bounds = []
+        if low is not None:
+            bounds.append(f">= {low}")
+        if high is not None:
+            bounds.append(f"<= {high}")
+        rng = " and ".join(bounds)
+        raise ValueError(
+            f"The {name!r} parameter of {owner} must be an int{' ' + rng if rng else ''}."
+            f" Got {value!r} instead."
+        )
+    return int(value)
+
+
+def check_real_param(
+    value: Any,
+    name: str,
+    owner: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+) -> float:
+    """Check that a parameter is a finite real number in range and return it.
+
+    Examples
+    --------
+    >>> check_real_param(1e-4, "tol", "DawidSkene", low=0)
+    0.0001
+    """
+    ok = (
+        isinstance(value, Real)
+        and not isinstance(value, bool)
+        and bool(np.isfinite(float(value)))
+    )
+    if ok and low is not None:
+        ok = value >= low if low_inclusive else value > low
+    if ok and high is not None:
+        ok = value <= high
+    if not ok:
+        bounds = []
+        if low is not None:
+            bounds.append(f"{'>=' if low_inclusive else '>'} {low}")
+        if high is not None:
+            bounds.append(f"<= {high}")
+        rng = " and ".join(bounds)
+        raise ValueError(
+            f"The {name!r} parameter of {owner} must be a finite float"
+            f"{' ' + rng if rng else ''}. Got {value!r} instead."
+        )
+    return float(value)
+
+
+def check_cardinality(cardinality: Any, owner: str) -> int:
+    """Check a number of classes (an int >= 2).
+
+    Examples
+    --------
+    >>> check_cardinality(2, "MajorityVote")
+    2
+    """
+    return check_int_param(cardinality, "cardinality", owner, low=2)
+
+
+def as_generator(random_state: RandomStateLike) -> np.random.Generator:
+    """Turn ``random_state`` into a local ``numpy.random.Generator``.
+
+    Never touches NumPy's global random state.
+
+    Parameters
+    ----------
+    random_state : int, numpy.random.Generator, numpy.random.RandomState or None
+        Seed or generator.  ``None`` draws fresh entropy from the OS.
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Examples
+    --------
+    >>> as_generator(0).integers(10) == as_generator(0).integers(10)
+    True
+    """
+    if random_state is None or isinstance(random_state, (Integral, np.integer)):
+        if isinstance(random_state, bool):
+            raise TypeError(
+                f"random_state must be an int, a numpy Generator or None; got"
+                f" {_describe(random_state)}."
+            )
+        return np.random.default_rng(random_state)
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        seed = random_state.randint(0, 2**31 - 1)
+        return np.random.default_rng(seed)
+    raise TypeError(
+        "random_state must be an int, a numpy Generator, a numpy RandomState or"
+        f" None; got {_describe(random_state)}."
+    )
+
+
+def lf_names_of(L: Any) -> list[str] | None:
+    """Return the LF (column) names carried by ``L``, or None for plain arrays."""
+    if isinstance(L, pd.DataFrame):
+        return [str(c) for c in L.columns]
+    names = getattr(L, "lf_names", None)
+    if names is not None:
+        return [str(c) for c in names]
+    return None
+
+
+def check_lf_names(names: Sequence[str], owner: str = "the vote matrix") -> list[str]:
+    """Check that LF names are unique strings and return them as a list."""
+    out = [str(n) for n in names]
+    seen: set[str] = set()
+    dup: list[str] = []
+    for n in out:
+        if n in seen:
+            dup.append(n)
+        seen.add(n)
+    if dup:
+        raise ValueError(
+            f"LF names of {owner} must be unique; got duplicates {sorted(set(dup))}."
+            " Rename the labeling functions so every name appears once."
+        )
+    return out
+
+
+def _check_integer_values(arr: np.ndarray, name: str) -> np.ndarray:
+    if arr.dtype == bool:
+        raise TypeError(
+            f"{name} must contain integer votes; got booleans. Map them to class"
+            " indices explicitly, e.g. np.where(mask, 1, -1)."
+        )
+    if np.issubdtype(arr.dtype, np.integer):
+        return arr
+    if np.issubdtype(arr.dtype, np.floating):
+        if np.isnan(arr).any():
+            bad = np.argwhere(np.isnan(arr))[0]
+            raise ValueError(
+                f"{name} contains NaN (first at row {bad[0]}, column {bad[-1]}); "
+                f"expected integers in {{-1 (ABSTAIN), 0, ..., k-1}}. Use -1 for abstain."
+            )
+        raise TypeError(
+            f"{name} must contain integers; got {arr.dtype}. Cast explicitly"
+            f" ({name}.astype(int)) if the values are whole numbers."
+        )
+    raise TypeError(
+        f"{name} must contain integers in {{-1 (ABSTAIN), 0, ..., k-1}}; got dtype"
+        f" {arr.dtype}. Encode class names as indices first (LFRegistry.apply does)."
+    )
+
+
+def _sparse_to_dense(S: sp.csr_array) -> npt.NDArray[np.int32]:
+    dense = np.full(S.shape, ABSTAIN, dtype=np.int32)
+    coo = S.tocoo()
+    dense[coo.row, coo.col] = coo.data
+    return dense
+
+
+def check_votes(
+    L: Any,
+    *,
+    cardinality: int | None = None,
+    n_lfs: int | None = None,
+    owner: str | None = None,
+    name: str = "L",
+    accept_sparse: bool = False,
+    min_samples: int = 1,
+) -> npt.NDArray[np.int32] | sp.csr_array:
+    """Validate a vote matrix and return it in canonical form.
+
+    Parameters
+    ----------
+    L : array-like, DataFrame or scipy.sparse of shape (n_samples, n_lfs)
+        Votes: integers in {-1 (ABSTAIN), 0, ..., cardinality-1}.  Sparse input
+        stores ``vote + 1`` (entries not stored are abstains), as built by
+        ``scipy.sparse.csr_array(L + 1)``.
+    cardinality : int, default=None
+        Number of classes; when given, votes >= cardinality are rejected.
+    n_lfs : int, default=None
+        Expected number of columns (e.g. the number seen during ``fit``).
+    owner : str, default=None
+        Name of the estimator asking, used in messages.
+    name : str, default="L"
+        Name of the argument, used in messages.
+    accept_sparse : bool, default=False
+        Whether scipy.sparse input is returned as CSR (else densified).
+    min_samples : int, default=1
+        Minimum number of rows.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_lfs) and dtype int32, or scipy.sparse.csr_array
+        Dense votes (abstain = -1), or for sparse input (with ``accept_sparse``)
+        a CSR array whose stored entries are the votes themselves (class indices,
+        explicit zeros kept; abstains not stored).
+
+    Raises
+    ------
+    TypeError
+        Non-integer, boolean or object dtype.
+    ValueError
+        Wrong number of dimensions, empty input, NaN, votes out of range, or a
+        column count different from ``n_lfs``.
+
+    Examples
+    --------
+    >>> check_votes([[0, -1], [1, 1]], cardinality=2)
+    array([[ 0, -1],
+           [ 1,  1]], dtype=int32)
+    """
+    who = f" for {owner}" if owner else ""
+    if L is None:
+        raise TypeError(
+            f"{name}{who} must be a vote matrix of shape (n_samples, n_lfs); got None."
+        )
+    if sp.issparse(L):
+        coo = sp.coo_array(L)
+        if coo.ndim != 2:
+            raise ValueError(f"{name}{who} must be 2-D; got {coo.ndim}-D sparse input.")
+        # Sparse votes are stored shifted by one (vote + 1), so that an entry
+        # that is not stored (0) is an abstain and class 0 survives scipy's
+        # habit of dropping explicit zeros.
+        data = _check_integer_values(np.asarray(coo.data), name)
+        if data.size and data.min() < 0:
+            raise ValueError(
+                f"Sparse {name}{who} contains {data.min()}; sparse vote matrices store"
+                " vote + 1 (1 = class 0, not stored = abstain). Build them with"
+                " weaklabel.to_sparse_votes(L) or scipy.sparse.csr_array(L + 1)."
+            )
+        keep = data != 0
+        S = sp.csr_array(
+            (data[keep].astype(np.int32) - 1, (coo.row[keep], coo.col[keep])),
+            shape=coo.shape,
+        )
+        S.sum_duplicates()
+        S.sort_indices()
+        out: Any = S if accept_sparse else _sparse_to_dense(S)
+        shape = S.shape
+        values = S.data
+    else:
+        if isinstance(L, pd.DataFrame):
+            if any(
+                isinstance(dt, pd.CategoricalDtype)
+                or dt == np.dtype(object)
+                or pd.api.types.is_string_dtype(dt)
+                for dt in L.dtypes
+            ):
+                raise TypeError(
+                    f"{name}{who} has non-numeric columns; expected integer votes in"
+                    " {-1 (ABSTAIN), 0, ..., k-1}. Encode class names first."
+                )
+            arr = L.to_numpy()
+        else:
+            arr = np.asarray(L)
+        if arr.ndim != 2:
+            raise ValueError(
+                f"{name}{who} must be 2-D of shape (n_samples, n_lfs); got an array"
+                f" of shape {arr.shape}. Use L.reshape(-1, 1) for a single LF."
+            )
+        arr = _check_integer_values(arr, name)
+        shape = arr.shape
+        values = arr
+        if arr.size and arr.min() < ABSTAIN:
+            bad = np.argwhere(arr < ABSTAIN)[0]
+            raise ValueError(
+                f"{name}{who} contains {arr[tuple(bad)]} at row {bad[0]}, column"
+                f" {bad[1]}; expected integers in {{-1 (ABSTAIN), 0, ..., k-1}}."
+            )
+        out = np.ascontiguousarray(arr, dtype=np.int32)
+    if shape[0] < min_samples or shape[1] == 0:
+        raise ValueError(
+            f"{name}{who} is empty (shape {shape}); expected at least {min_samples}"
+            " row(s) and one labeling function column."
+        )
+    if n_lfs is not None and shape[1] != n_lfs:
+        raise ValueError(
+            f"{name} has {shape[1]} columns but {owner or 'the model'} was fitted with"
+            f" {n_lfs} labeling functions. Pass the same LFs, in the same order."
+        )
+    if cardinality is not None and values.size and values.max() >= cardinality:
+        raise ValueError(
+            f"{name}{who} contains the vote {values.max()}, but cardinality is"
+            f" {cardinality}; expected integers in {{-1 (ABSTAIN), 0, ...,"
+            f" {cardinality - 1}}}. Check cardinality or the LF outputs."
+        )
+    return out
+
+
+def check_gold(
+    y: Any,
+    n_samples: int,
+    cardinality: int,
+    *,
+    name: str = "y",
+    allow_missing: bool = True,
+) -> npt.NDArray[np.int64]:
+    """Validate gold labels (``-1`` = unknown when ``allow_missing``).
+
+    Examples
+    --------
+    >>> check_gold([0, 1, -1], 3, 2)
+    array([ 0,  1, -1])
+    """
+    if isinstance(y, (pd.Series, pd.DataFrame)):
+        y = y.to_numpy()
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-D of length {n_samples}; got shape {arr.shape}."
+        )
+    if arr.shape[0] != n_samples:
+        raise ValueError(
+            f"{name} has {arr.shape[0]} labels but L has {n_samples} rows; pass one"
+            " label per row (-1 where unknown)."
+        )
+    if np.issubdtype(arr.dtype, np.floating):
+        if np.isnan(arr).any():
+            raise ValueError(
+                f"{name} contains NaN; use -1 for rows whose gold label is unknown."
+            )
+        if not np.all(arr == np.round(arr)):
+            raise TypeError(
+                f"{name} must contain integer class indices; got {arr.dtype}."
+            )
+    elif not np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool:
+        raise TypeError(
+            f"{name} must contain integer class indices in {{0, ..., {cardinality - 1}}}"
+            f"; got dtype {arr.dtype}. Map class names to indices first."
+        )
+    arr = arr.astype(np.int64)
+    low = -1 if allow_missing else 0
+    bad = (arr < low) | (arr >= cardinality)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"{name} contains {arr[i]} at position {i}; expected class indices in"
+            f" {{{low}, ..., {cardinality - 1}}}"
+            + (" (-1 = unknown)." if allow_missing else ".")
+        )
+    return arr
+
+
+def check_proba(
+    proba: Any,
+    *,
+    n_samples: int | None = None,
+    cardinality: int | None = None,
+    name: str = "proba",
+    atol: float = 1e-6,
+) -> npt.NDArray[np.float64]:
+    """Validate soft labels: finite, non-negative rows that sum to 1.
+
+    Examples
+    --------
+    >>> check_proba([[0.25, 0.75]])
+    array([[0.25, 0.75]])
+    """
+    arr = np.asarray(proba.to_numpy() if isinstance(proba, pd.DataFrame) else proba)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D of shape (n_samples, n_classes); got shape {arr.shape}."
+        )
+    if not (
+        np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
+    ):
+        raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}.")
+    arr = arr.astype(np.float64)
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}).")
+    if n_samples is not None and arr.shape[0] != n_samples:
+        raise ValueError(
+            f"{name} has {arr.shape[0]} rows but {n_samples} were expected (one per"
+            " sample); check that the labels and the data come from the same rows."
+        )
+    if cardinality is not None and arr.shape[1] != cardinality:
+        raise ValueError(
+            f"{name} has {arr.shape[1]} columns but {cardinality} classes were"
+            " expected; pass one probability column per class."
+        )
+    if not np.isfinite(arr).all():
+        i = int(np.argwhere(~np.isfinite(arr))[0, 0])
+        raise ValueError(f"{name} contains NaN or infinity (first at row {i}).")
+    if (arr < 0).any():
+        i = int(np.argwhere(arr < 0)[0, 0])
+        raise ValueError(f"{name} contains negative probabilities (first at row {i}).")
+    sums = arr.sum(axis=1)
+    off = np.abs(sums - 1.0) > atol
+    if off.any():
+        i = int(np.argmax(off))
+        raise ValueError(
+            f"Rows of {name} must sum to 1; row {i} sums to {sums[i]:.6g}. Normalise"
+            f" with {name} / {name}.sum(axis=1, keepdims=True)."
+        )
+    return arr

@@ -1,0 +1,49 @@
+"""Exceptions and warnings raised by weaklabel."""
+
+from __future__ import annotations
+
+from sklearn.exceptions import ConvergenceWarning as _SkConvergenceWarning
+from sklearn.exceptions import NotFittedError as _SkNotFittedError
+
+__all__ = [
+    "ConvergenceWarning",
+    "LabelingFunctionError",
+    "NotFittedError",
+    "WeakLabelError",
+    "WeakLabelWarning",
+]
+
+
+class WeakLabelError(Exception):
+    """Base class of every error weaklabel raises on purpose."""
+
+
+class LabelingFunctionError(WeakLabelError, ValueError):
+    """A labeling function raised, or returned a value that is not a vote.
+
+    Parameters
+    ----------
+    message : str
+        The full, human-readable message.
+    lf_name : str
+        Name of the labeling function at fault.
+    row : object, default=None
+        Index label of the row on which it failed (None when not row-specific).
+    """
+
+    def __init__(self, message: str, *, lf_name: str, row: object = None) -> None:
+        super().__init__(message)
+        self.lf_name = lf_name
+        self.row = row
+
+
+class NotFittedError(WeakLabelError, _SkNotFittedError):
+    """An estimator was used before ``fit`` was called."""
+
+
+class WeakLabelWarning(UserWarning):
+    """Base class of every warning weaklabel issues."""
+
+
+class ConvergenceWarning(WeakLabelWarning, _SkConvergenceWarning):
+    """An iterative fit stopped before it converged."""
