@@ -1,0 +1,402 @@
+"""Vote-matrix datasets of ../shared/data for the label-model benchmarks.
+
+``load_all(data_dir)`` returns every dataset as an ``LMDataset``: the votes to
+fit on (no gold), the votes and gold to score on, the metric, and, where the
+dataset has one, a validation split with gold (for the "with gold" table).
+``score`` implements the scoring protocol of the benchmarks (issue 3):
+argmax ties and rows a method cannot predict get a uniformly random class
+(seeded), then F1 of the positive class or accuracy.
+
+Datasets (see each folder's PROVENANCE.md):
+
+=====================  ==============================  ====================  ======
+name                   fit on                          score on              metric
+=====================  ==============================  ====================  ======
+wrench_youtube         train (1686 x 10)               test (250)            acc
+wrench_sms             train (4571 x 73)               test (500)            f1
+wrench_trec            train (5033 x 68), 6 classes    test (500)            acc
+tennis                 train (6959 x 6), no gold       dev (746)             acc
+cage_spear_sms         train (3700 x 10), no gold      test (1872)           f1
+crowd_bluebird/rte/    all items (sparse, workers as   the items with gold   acc
+dog/web/trec           LFs)                            (trec: 2275 of 19033)
+wrench_sms_rules       as wrench_sms, votes recomputed from the 73 ImplyLoss   f1
+                       regex rules (optional: needs weaklabel.lf_helpers)
+=====================  ==============================  ====================  ======
+
+For the crowd sets ``L_fit`` is the ``scipy.sparse.csr_array`` storing
+``class + 1`` (weaklabel's sparse convention), ``L_test`` is its gold rows and
+``test_rows`` gives their positions in ``L_fit`` (transductive methods read
+their fitted labels there).  For the others ``L_*`` are dense int64 arrays
+with -1 = abstain.
+
+Run ``python benchmarks/lm_data.py [DATA_DIR]`` to print a summary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+from weaklabel.crowd import votes_from_long_table
+from weaklabel.datasets import load_wrench
+
+__all__ = [
+    "CROWD_SETS",
+    "DEFAULT_DATA_DIR",
+    "LMDataset",
+    "dense_votes",
+    "load_all",
+    "load_sms_rules",
+    "long_table",
+    "score",
+]
+
+DEFAULT_DATA_DIR = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data"
+)
+CROWD_SETS = ("bluebird", "rte", "dog", "web", "trec")
+
+Votes = npt.NDArray[np.int64] | sp.csr_array
+
+
+@dataclass(frozen=True, eq=False)
+class LMDataset:
+    """One benchmark dataset.
+
+    ``L_fit`` has no gold.  ``L_test`` / ``y_test`` are scored.  ``L_valid``
+    / ``y_valid`` (WRENCH sets only) are the gold given to methods in the
+    "with gold" table.  ``test_rows`` (crowd sets only) are the positions of
+    the test items among the rows of ``L_fit``: ``L_test`` is
+    ``L_fit[test_rows]``.
+    """
+
+    name: str
+    L_fit: Votes
+    L_test: Votes
+    y_test: npt.NDArray[np.int64]
+    cardinality: int
+    metric: Literal["acc", "f1"]
+    L_valid: Votes | None = None
+    y_valid: npt.NDArray[np.int64] | None = None
+    positive_class: int = 1
+    test_rows: npt.NDArray[np.int64] | None = None
+    classes: tuple[Any, ...] = ()
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def transductive(self) -> bool:
+        """True when the test rows are part of the fitted rows (crowd sets)."""
+        return self.test_rows is not None
+
+    @property
+    def is_sparse(self) -> bool:
+        return sp.issparse(self.L_fit)
+
+
+def dense_votes(L: Votes) -> npt.NDArray[np.int64]:
+    """Dense int64 votes with -1 = abstain, from dense or +1-encoded sparse."""
+    if sp.issparse(L):
+        return np.asarray(L.toarray(), dtype=np.int64) - 1
+    return np.asarray(L, dtype=np.int64)
+
+
+def long_table(L: Votes) -> pd.DataFrame:
+    """(task, worker, label) rows of the non-abstain votes (crowd-kit's format).
+
+    ``task`` is the row position, ``worker`` the column position, ``label`` the
+    class index.
+    """
+    if sp.issparse(L):
+        coo = sp.coo_array(L)
+        rows, cols, labels = coo.row, coo.col, coo.data.astype(np.int64) - 1
+    else:
+        L = np.asarray(L)
+        rows, cols = np.nonzero(L >= 0)
+        labels = L[rows, cols].astype(np.int64)
+    return pd.DataFrame(
+        {
+            "task": rows.astype(np.int64),
+            "worker": cols.astype(np.int64),
+            "label": labels,
+        }
+    )
+
+
+def _wrench(data_dir: str, name: str, metric: Literal["acc", "f1"]) -> LMDataset:
+    folder = os.path.join(data_dir, f"wrench_{name}")
+    train = load_wrench(folder, "train")
+    valid = load_wrench(folder, "valid")
+    test = load_wrench(folder, "test")
+    return LMDataset(
+        name=f"wrench_{name}",
+        L_fit=train.L,
+        L_test=test.L,
+        y_test=test.y,
+        cardinality=len(train.classes),
+        metric=metric,
+        L_valid=valid.L,
+        y_valid=valid.y,
+        classes=train.classes,
+        notes={"y_fit": train.y},  # for diagnostics only; never given to methods
+    )
+
+
+def _flyingsquid_to_votes(L: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    """FlyingSquid encoding (+1 / -1 classes, 0 abstain) -> 1 / 0 / -1."""
+    L = np.asarray(L)
+    return np.where(L == 0, -1, (L > 0).astype(np.int64)).astype(np.int64)
+
+
+def _tennis(data_dir: str) -> LMDataset:
+    folder = os.path.join(data_dir, "tennis_flyingsquid")
+    L_train = _flyingsquid_to_votes(np.load(os.path.join(folder, "L_train_video.npy")))
+    L_dev = _flyingsquid_to_votes(np.load(os.path.join(folder, "L_dev_video.npy")))
+    y_dev = (np.load(os.path.join(folder, "Y_dev_video.npy")) > 0).astype(np.int64)
+    return LMDataset(
+        name="tennis",
+        L_fit=L_train,
+        L_test=L_dev,
+        y_test=y_dev,
+        cardinality=2,
+        metric="acc",
+        classes=("non-rally", "rally"),
+    )
+
+
+def _cage(data_dir: str) -> LMDataset:
+    folder = os.path.join(data_dir, "cage_spear_sms")
+
+    def votes(file: str) -> npt.NDArray[np.int64]:
+        A = np.load(os.path.join(folder, file))
+        # Sign of the LF-output channel is the vote (k.npy does not line up).
+        return _flyingsquid_to_votes(A[:, 0, :])
+
+    return LMDataset(
+        name="cage_spear_sms",
+        L_fit=votes("train_L_S_discrete.npy"),
+        L_test=votes("test_L_S_discrete.npy"),
+        y_test=np.load(os.path.join(folder, "true_labels_sms.npy")).astype(np.int64),
+        cardinality=2,
+        metric="f1",
+        classes=("ham", "spam"),
+    )
+
+
+def _crowd(data_dir: str, name: str) -> LMDataset:
+    folder = os.path.join(data_dir, "crowd_spectral_em_zhang2014")
+    crowd = pd.read_csv(
+        os.path.join(folder, f"{name}_crowd.txt"),
+        sep="\t",
+        header=None,
+        names=["item", "worker", "label"],
+    )
+    truth = pd.read_csv(
+        os.path.join(folder, f"{name}_truth.txt"),
+        sep="\t",
+        header=None,
+        names=["item", "label"],
+    )
+    # dog's truth file has one row per annotation: dedupe by item.
+    truth = truth.drop_duplicates()
+    if truth["item"].duplicated().any():
+        raise ValueError(f"{name}: conflicting gold labels for some items")
+    k = int(max(crowd["label"].max(), truth["label"].max()))
+    classes = tuple(range(1, k + 1))  # labels are 1..K in the files
+    items = np.arange(1, int(crowd["item"].max()) + 1)
+    cv = votes_from_long_table(crowd, classes=classes, items=items)
+    truth = truth.sort_values("item")
+    test_rows = cv.items.get_indexer(truth["item"]).astype(np.int64)
+    if (test_rows < 0).any():
+        raise ValueError(f"{name}: gold items without any crowd label")
+    votes = cv.votes
+    return LMDataset(
+        name=f"crowd_{name}",
+        L_fit=votes,
+        L_test=votes[test_rows],
+        y_test=(truth["label"].to_numpy() - 1).astype(np.int64),
+        cardinality=k,
+        metric="acc",
+        test_rows=test_rows,
+        classes=classes,
+    )
+
+
+def load_sms_rules(data_dir: str) -> LMDataset:
+    """wrench_sms with votes recomputed from the 73 ImplyLoss regex rules.
+
+    The rules of ``implyloss_sms/rule.txt`` (line j = WRENCH LF column j) are
+    applied with ``weaklabel.lf_helpers.regex_lf`` to the lower-cased WRENCH
+    texts of every split; gold labels are WRENCH's.  ``notes`` records how
+    many cells of the released vote matrices this reproduces.
+    """
+    from weaklabel.lf_helpers import regex_lf  # type: ignore[import-not-found]
+
+    from weaklabel import LFRegistry  # type: ignore[attr-defined]
+
+    folder = os.path.join(data_dir, "wrench_sms")
+    with open(
+        os.path.join(data_dir, "implyloss_sms", "rule.txt"), encoding="latin-1"
+    ) as fh:
+        rules = [line.rstrip("\n").split("\t") for line in fh if line.strip()]
+    splits = {s: load_wrench(folder, s) for s in ("train", "valid", "test")}
+    registry = LFRegistry(classes=["ham", "spam"])
+    for j, (label, pattern, _exemplar) in enumerate(rules):
+        registry.add(
+            regex_lf(f"rule_{j:02d}_{label}", pattern, label, flags=0, lower=True)
+        )
+    recomputed: dict[str, npt.NDArray[np.int64]] = {}
+    notes: dict[str, Any] = {}
+    for s, split in splits.items():
+        df = pd.DataFrame({"text": split.texts.to_numpy()})
+        L = np.asarray(registry.apply(df), dtype=np.int64)
+        recomputed[s] = L
+        notes[f"{s}_cells_reproduced"] = float((L == split.L).mean())
+        notes[f"{s}_fired_cells_reproduced"] = float(
+            ((L == split.L) & (split.L >= 0)).sum() / max((split.L >= 0).sum(), 1)
+        )
+    return LMDataset(
+        name="wrench_sms_rules",
+        L_fit=recomputed["train"],
+        L_test=recomputed["test"],
+        y_test=splits["test"].y,
+        cardinality=2,
+        metric="f1",
+        L_valid=recomputed["valid"],
+        y_valid=splits["valid"].y,
+        classes=("ham", "spam"),
+        notes=notes,
+    )
+
+
+def load_all(
+    data_dir: str | os.PathLike[str] = DEFAULT_DATA_DIR, *, sms_rules: bool = True
+) -> dict[str, LMDataset]:
+    """Load every benchmark dataset, keyed by name, in table order.
+
+    ``sms_rules=True`` adds ``wrench_sms_rules`` when ``weaklabel.lf_helpers``
+    is importable (skipped silently otherwise; see ``load_sms_rules``).
+    """
+    data_dir = os.fspath(data_dir)
+    out: dict[str, LMDataset] = {}
+    out["wrench_youtube"] = _wrench(data_dir, "youtube", "acc")
+    out["wrench_sms"] = _wrench(data_dir, "sms", "f1")
+    out["wrench_trec"] = _wrench(data_dir, "trec", "acc")
+    out["tennis"] = _tennis(data_dir)
+    out["cage_spear_sms"] = _cage(data_dir)
+    for name in CROWD_SETS:
+        out[f"crowd_{name}"] = _crowd(data_dir, name)
+    if sms_rules:
+        with contextlib.suppress(ImportError):
+            out["wrench_sms_rules"] = load_sms_rules(data_dir)
+    return out
+
+
+def _break_ties(
+    proba: npt.NDArray[np.float64], rng: np.random.Generator, atol: float = 1e-9
+) -> npt.NDArray[np.int64]:
+    """Argmax per row; ties (within atol) and NaN rows -> uniform among tied."""
+    proba = np.asarray(proba, dtype=np.float64)
+    bad = ~np.isfinite(proba).all(axis=1)
+    filled = np.where(np.isfinite(proba), proba, -np.inf)
+    top = filled.max(axis=1, keepdims=True)
+    tied = filled >= top - atol
+    tied[bad] = True  # a row the method could not predict: every class
+    # uniform choice among the tied classes: the largest random key wins
+    keys = rng.random(proba.shape)
+    return np.argmax(np.where(tied, keys, -1.0), axis=1).astype(np.int64)
+
+
+def score(
+    y_true: npt.ArrayLike,
+    proba_or_pred: npt.ArrayLike,
+    metric: Literal["acc", "f1"],
+    rng: np.random.Generator | int,
+    *,
+    cardinality: int | None = None,
+    positive_class: int = 1,
+) -> float:
+    """Score predictions with the benchmarks' protocol.
+
+    ``proba_or_pred`` is either an (n, k) array of class probabilities
+    (argmax, ties within 1e-9 broken uniformly at random, rows with NaN get a
+    random class) or an (n,) array of predicted classes (-1 or NaN = could
+    not predict -> uniformly random class; needs ``cardinality``).  Returns
+    accuracy, or F1 of ``positive_class``.
+    """
+    rng = np.random.default_rng(rng)
+    y = np.asarray(y_true, dtype=np.int64)
+    arr = np.asarray(proba_or_pred, dtype=np.float64)
+    if arr.ndim == 2:
+        if arr.shape[0] != y.shape[0]:
+            raise ValueError(f"proba has {arr.shape[0]} rows, y_true {y.shape[0]}")
+        pred = _break_ties(arr, rng)
+    elif arr.ndim == 1:
+        if cardinality is None:
+            raise ValueError("score needs cardinality for 1-D predictions")
+        if arr.shape[0] != y.shape[0]:
+            raise ValueError(f"pred has {arr.shape[0]} rows, y_true {y.shape[0]}")
+        missing = ~np.isfinite(arr) | (arr < 0)
+        pred = np.where(missing, 0, arr).astype(np.int64)
+        pred[missing] = rng.integers(0, cardinality, size=int(missing.sum()))
+    else:
+        raise ValueError(f"proba_or_pred must be 1-D or 2-D; got {arr.ndim}-D")
+    if metric == "acc":
+        return float((pred == y).mean())
+    if metric == "f1":
+        tp = int(((pred == positive_class) & (y == positive_class)).sum())
+        fp = int(((pred == positive_class) & (y != positive_class)).sum())
+        fn = int(((pred != positive_class) & (y == positive_class)).sum())
+        denom = 2 * tp + fp + fn
+        return 2 * tp / denom if denom else 0.0
+    raise ValueError(f"metric must be 'acc' or 'f1'; got {metric!r}")
+
+
+def _majority_proba(L: Votes, k: int) -> npt.NDArray[np.float64]:
+    """Vote counts per class, normalised; all-abstain rows uniform (a tie)."""
+    Ld = dense_votes(L)
+    counts = np.stack([(Ld == c).sum(axis=1) for c in range(k)], axis=1).astype(float)
+    counts[counts.sum(axis=1) == 0] = 1.0
+    return counts / counts.sum(axis=1, keepdims=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    data_dir = args[0] if args else DEFAULT_DATA_DIR
+    datasets = load_all(data_dir)
+    print("| dataset | fit rows x LFs | test rows | k | metric | valid | MV |")
+    print("|---|---|---|---|---|---|---|")
+    for ds in datasets.values():
+        proba = _majority_proba(ds.L_test, ds.cardinality)
+        mv = np.mean(
+            [
+                score(
+                    ds.y_test,
+                    proba,
+                    ds.metric,
+                    seed,
+                    positive_class=ds.positive_class,
+                )
+                for seed in range(20)
+            ]
+        )
+        valid = "-" if ds.L_valid is None else str(ds.L_valid.shape[0])
+        print(
+            f"| {ds.name} | {ds.L_fit.shape[0]} x {ds.L_fit.shape[1]} | "
+            f"{ds.L_test.shape[0]} | {ds.cardinality} | {ds.metric} | {valid} | "
+            f"{mv:.3f} |"
+        )
+        if ds.notes and ds.name == "wrench_sms_rules":
+            print(f"  reproduction: {ds.notes}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
