@@ -1,0 +1,505 @@
+"""The base class shared by every label model.
+
+Subclassing contract (stable; ``MajorityVote``, ``DawidSkene`` and the
+generative ``LabelModel`` rely on it)
+----------------------------------------------------------------------------
+A label model subclasses :class:`BaseLabelModel` and provides:
+
+``__init__(self, cardinality=None, *, ..., random_state=None)``
+    Stores its arguments unchanged (scikit-learn rule: no validation, no
+    other attributes).  ``cardinality`` and ``random_state`` are expected.
+
+``_check_params(self) -> None`` (optional)
+    Validate the hyperparameters at the start of ``fit`` (use
+    :func:`weaklabel._validation.check_int_param` / ``check_real_param`` so
+    messages follow the house template).
+
+``_fit(self, L, y, rng) -> None``
+    Learn from validated votes.  Called by :meth:`BaseLabelModel.fit` after
+    ``n_lfs_in_``, ``lf_names_in_``, ``cardinality_`` and ``classes_`` are set.
+    ``L`` is a dense int32 ndarray (-1 = abstain) or, for sparse input, a
+    ``scipy.sparse.csr_array`` of class indices (abstains not stored);
+    ``y`` is an int64 array (-1 = unknown) or None; ``rng`` a local
+    ``numpy.random.Generator`` (never seed globally).  Compress with
+    :func:`weaklabel.label_model._patterns.compress` (``compress(L, y)``).
+    Must set ``class_prior_`` (shape (k,)) and every other learned attribute
+    (names end in ``_``).
+
+``_predict_proba_patterns(self, patterns) -> ndarray (u, k)``
+    Soft labels of every distinct pattern (a ``Patterns`` without gold).
+    Must not change the model.  ``predict_proba`` maps them back to rows.
+
+``_saved_attributes : tuple[str, ...]`` (class variable)
+    Learned attributes written by ``save`` besides the base ones
+    (``n_lfs_in_``, ``lf_names_in_``, ``cardinality_``, ``classes_``).
+    Values may be numpy arrays, numbers, strings, lists, tuples, dicts.
+
+Optionally ``_after_load(self) -> None`` to rebuild derived state after
+``load``, and ``_params_from_json(cls, params) -> dict`` to convert decoded
+params (JSON has no tuples inside lists unless they were tuples on save:
+tuples do round-trip).
+
+Subclasses join the load registry automatically (``__init_subclass__``), so
+``load_label_model(path)`` rebuilds the right class from its name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from typing_extensions import Self
+
+from weaklabel._validation import (
+    as_generator,
+    check_cardinality,
+    check_gold,
+    check_lf_names,
+    check_votes,
+    lf_names_of,
+)
+from weaklabel.exceptions import NotFittedError
+from weaklabel.label_model import _serialize
+from weaklabel.label_model._patterns import Patterns, compress
+from weaklabel.metrics import METRICS, score_predictions
+from weaklabel.typing import ABSTAIN, RandomStateLike, VoteMatrixLike
+
+__all__ = ["BaseLabelModel", "TieBreak", "argmax_ties", "load_label_model"]
+
+TieBreak = Literal["random", "lowest", "abstain"]
+_TIE_BREAKS = ("random", "lowest", "abstain")
+_TIE_ATOL = 1e-10
+
+_BASE_ATTRIBUTES = ("n_lfs_in_", "lf_names_in_", "cardinality_", "classes_")
+
+
+def _classes_of(L: Any) -> list[str] | None:
+    """Class names carried by a vote matrix (DataFrame attrs or ``.classes``)."""
+    classes = None
+    if isinstance(L, pd.DataFrame):
+        classes = L.attrs.get("classes")
+    elif not isinstance(L, np.ndarray) and not sp.issparse(L):
+        classes = getattr(L, "classes", None)
+    if classes is None:
+        return None
+    return [str(c) for c in classes]
+
+
+def _max_vote(L: Any) -> int:
+    values = L.data if sp.issparse(L) else L
+    return int(values.max()) if values.size else ABSTAIN
+
+
+def argmax_ties(
+    proba: npt.NDArray[np.float64],
+    tie_break: str,
+    rng: np.random.Generator | None = None,
+) -> npt.NDArray[np.int64]:
+    """Argmax of each row, with ties (within 1e-10) broken by ``tie_break``.
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n_samples, k)
+    tie_break : {"random", "lowest", "abstain"}
+        ``"random"`` picks uniformly among the tied classes using ``rng``;
+        ``"lowest"`` the smallest class index; ``"abstain"`` returns -1.
+    rng : numpy.random.Generator, default=None
+        Needed for ``"random"``.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,), dtype int64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> argmax_ties(np.array([[0.5, 0.5], [0.2, 0.8]]), "abstain")
+    array([-1,  1])
+    """
+    if tie_break not in _TIE_BREAKS:
+        raise ValueError(
+            f"tie_break must be one of {_TIE_BREAKS}; got {tie_break!r} instead."
+        )
+    if proba.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    tied = proba >= proba.max(axis=1, keepdims=True) - _TIE_ATOL
+    out: npt.NDArray[np.int64]
+    if tie_break == "random":
+        if rng is None:
+            raise ValueError("tie_break='random' needs a random generator.")
+        noise = rng.random(proba.shape)
+        out = np.argmax(np.where(tied, noise, -1.0), axis=1).astype(np.int64)
+    else:
+        out = np.argmax(tied, axis=1).astype(np.int64)
+        if tie_break == "abstain":
+            out[tied.sum(axis=1) > 1] = ABSTAIN
+    return out
+
+
+class BaseLabelModel(BaseEstimator):
+    """Base class of label models: shared validation, prediction, scoring, I/O.
+
+    Not used directly: see :class:`~weaklabel.label_model.MajorityVote`,
+    :class:`~weaklabel.label_model.DawidSkene` and
+    :class:`~weaklabel.label_model.LabelModel`.
+
+    Parameters
+    ----------
+    cardinality : int, default=None
+        Number of classes k.  None infers it at fit time: from the class names
+        of the vote matrix (``L.attrs["classes"]`` of a DataFrame, or
+        ``L.classes``), else from the largest vote (and gold label) + 1, at
+        least 2.
+    random_state : int, numpy.random.Generator or None, default=None
+        Seed of the local generator used by ``fit`` and for random tie
+        breaking in ``predict``.  The global NumPy state is never touched.
+
+    Attributes
+    ----------
+    n_lfs_in_ : int
+        Number of labeling functions seen in ``fit``.
+    lf_names_in_ : list of str
+        Their names (DataFrame columns, ``L.lf_names``, else ``lf_0, lf_1, ...``).
+    cardinality_ : int
+        Number of classes used.
+    classes_ : list of str or None
+        Class names when the vote matrix carried them.
+    class_prior_ : ndarray of shape (cardinality_,)
+        Class balance; the soft label of rows where every LF abstains.
+    """
+
+    _saved_attributes: ClassVar[tuple[str, ...]] = ("class_prior_",)
+
+    def __init__(
+        self, cardinality: int | None = None, *, random_state: RandomStateLike = None
+    ) -> None:
+        self.cardinality = cardinality
+        self.random_state = random_state
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _serialize.register(cls)
+
+    # ----------------------------------------------------------------- hooks
+    def _check_params(self) -> None:
+        """Validate hyperparameters (subclasses extend)."""
+
+    def _fit(
+        self,
+        L: npt.NDArray[np.int32] | sp.csr_array,
+        y: npt.NDArray[np.int64] | None,
+        rng: np.random.Generator,
+    ) -> None:
+        raise NotImplementedError
+
+    def _predict_proba_patterns(self, patterns: Patterns) -> npt.NDArray[np.float64]:
+        raise NotImplementedError
+
+    def _after_load(self) -> None:
+        """Rebuild derived state after ``load`` (subclasses may override)."""
+
+    @classmethod
+    def _params_from_json(cls, params: dict[str, Any]) -> dict[str, Any]:
+        return params
+
+    # ------------------------------------------------------------ internals
+    @property
+    def _name(self) -> str:
+        return type(self).__name__
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return all(hasattr(self, a) for a in _BASE_ATTRIBUTES)
+
+    def _check_fitted(self, method: str) -> None:
+        if not self.__sklearn_is_fitted__():
+            raise NotFittedError(
+                f"This {self._name} instance is not fitted yet. Call 'fit' before"
+                f" '{method}'."
+            )
+
+    def _resolve_cardinality(
+        self, L_raw: Any, L: Any, y: Any, classes: list[str] | None
+    ) -> int:
+        k: int | None = None
+        if self.cardinality is not None:
+            k = check_cardinality(self.cardinality, self._name)
+        if classes is not None:
+            if k is None:
+                k = check_cardinality(len(classes), self._name)
+            elif k != len(classes):
+                raise ValueError(
+                    f"cardinality={k} but the vote matrix names {len(classes)} classes"
+                    f" {classes}; pass cardinality={len(classes)} or None."
+                )
+        hi = _max_vote(L)
+        if k is None:
+            if y is not None:
+                gold = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y)
+                if gold.size and np.issubdtype(gold.dtype, np.number):
+                    finite = gold[np.isfinite(gold)] if gold.dtype.kind == "f" else gold
+                    if finite.size:
+                        hi = max(hi, int(finite.max()))
+            k = max(2, hi + 1)
+        elif hi >= k:
+            raise ValueError(
+                f"L for {self._name} contains the vote {hi}, but cardinality is {k};"
+                f" expected integers in {{-1 (ABSTAIN), 0, ..., {k - 1}}}. Check"
+                " cardinality or the LF outputs."
+            )
+        return k
+
+    def _validate_for_predict(self, L: Any, method: str) -> Any:
+        self._check_fitted(method)
+        Lv = check_votes(
+            L,
+            cardinality=self.cardinality_,
+            n_lfs=self.n_lfs_in_,
+            owner=self._name,
+            accept_sparse=True,
+        )
+        names = lf_names_of(L)
+        fitted = self.lf_names_in_
+        default = [f"lf_{j}" for j in range(self.n_lfs_in_)]
+        if names is not None and fitted != default and list(names) != fitted:
+            j = next(
+                j for j, (a, b) in enumerate(zip(names, fitted, strict=False)) if a != b
+            )
+            raise ValueError(
+                f"L's LF names differ from those seen when {self._name} was fitted:"
+                f" column {j} is {names[j]!r} instead of {fitted[j]!r}. Pass the same"
+                " LFs, in the same order."
+            )
+        return Lv
+
+    # ---------------------------------------------------------------- public
+    def fit(self, L: VoteMatrixLike, y: npt.ArrayLike | None = None) -> Self:
+        """Fit the label model on a vote matrix.
+
+        Parameters
+        ----------
+        L : array-like, DataFrame or scipy.sparse of shape (n_samples, n_lfs)
+            Votes in {-1 (ABSTAIN), 0, ..., k-1}.  Sparse input stores
+            ``vote + 1`` (see :data:`weaklabel.typing.VoteMatrixLike`).
+        y : array-like of shape (n_samples,), default=None
+            Optional gold labels, -1 where unknown.
+
+        Returns
+        -------
+        self
+            The fitted model.
+        """
+        self._check_params()
+        rng = as_generator(self.random_state)
+        Lv = check_votes(L, owner=self._name, accept_sparse=True)
+        classes = _classes_of(L)
+        k = self._resolve_cardinality(L, Lv, y, classes)
+        n, m = Lv.shape
+        gold = None if y is None else check_gold(y, n, k)
+        names = lf_names_of(L)
+        self.n_lfs_in_ = int(m)
+        self.lf_names_in_ = (
+            check_lf_names(names)
+            if names is not None
+            else [f"lf_{j}" for j in range(m)]
+        )
+        self.cardinality_ = int(k)
+        self.classes_ = classes
+        self._fit(Lv, gold, rng)
+        return self
+
+    def predict_proba(self, L: VoteMatrixLike) -> npt.NDArray[np.float64]:
+        """Return the probability of every class for every row.
+
+        Parameters
+        ----------
+        L : array-like, DataFrame or scipy.sparse of shape (n_samples, n_lfs)
+            Votes, with the LFs seen in ``fit`` in the same order.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, cardinality_), dtype float64
+            Rows sum to 1.
+        """
+        Lv = self._validate_for_predict(L, "predict_proba")
+        patterns = compress(Lv)
+        proba = self._predict_proba_patterns(patterns)
+        return np.asarray(proba, dtype=np.float64)[patterns.inverse]
+
+    def predict(
+        self, L: VoteMatrixLike, *, tie_break: TieBreak = "random"
+    ) -> npt.NDArray[np.int64]:
+        """Return the most probable class of every row.
+
+        Parameters
+        ----------
+        L : array-like, DataFrame or scipy.sparse of shape (n_samples, n_lfs)
+            Votes.
+        tie_break : {"random", "lowest", "abstain"}, default="random"
+            How to break ties between equally probable classes: uniformly at
+            random (reproducible through ``random_state``), the lowest class
+            index, or -1 (ABSTAIN).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), dtype int64
+        """
+        if tie_break not in _TIE_BREAKS:
+            raise ValueError(
+                f"tie_break must be one of {_TIE_BREAKS}; got {tie_break!r} instead."
+            )
+        self._check_fitted("predict")
+        proba = self.predict_proba(L)
+        rng = as_generator(self.random_state) if tie_break == "random" else None
+        return argmax_ties(proba, tie_break, rng)
+
+    def score(
+        self,
+        L: VoteMatrixLike,
+        y: npt.ArrayLike,
+        *,
+        metric: str = "accuracy",
+        tie_break: TieBreak = "random",
+    ) -> float:
+        """Score the predictions against gold labels.
+
+        Parameters
+        ----------
+        L : array-like, DataFrame or scipy.sparse of shape (n_samples, n_lfs)
+            Votes.
+        y : array-like of shape (n_samples,)
+            Gold labels; rows with -1 (unknown) are ignored.
+        metric : {"accuracy", "f1", "f1_macro", "f1_micro"}, default="accuracy"
+            ``"f1"`` is the F1 of class 1 (binary tasks only).
+        tie_break : {"random", "lowest", "abstain"}, default="random"
+            As in :meth:`predict`; an abstained prediction counts as wrong.
+
+        Returns
+        -------
+        float
+        """
+        if metric not in METRICS:
+            raise ValueError(
+                f"metric must be one of {sorted(METRICS)}; got {metric!r} instead."
+            )
+        self._check_fitted("score")
+        pred = self.predict(L, tie_break=tie_break)
+        gold = check_gold(y, pred.shape[0], self.cardinality_)
+        known = gold >= 0
+        if not known.any():
+            raise ValueError(
+                "y has no known labels (all -1); score needs at least one gold label."
+            )
+        return score_predictions(
+            gold[known], pred[known], metric=metric, cardinality=self.cardinality_
+        )
+
+    # ------------------------------------------------------------------- I/O
+    def _to_document(self) -> dict[str, Any]:
+        fitted = self.__sklearn_is_fitted__()
+        attributes = None
+        if fitted:
+            names = _BASE_ATTRIBUTES + tuple(
+                a for a in self._saved_attributes if a not in _BASE_ATTRIBUTES
+            )
+            attributes = {a: _serialize.encode(getattr(self, a)) for a in names}
+        import weaklabel
+
+        return {
+            "format": _serialize.FORMAT,
+            "format_version": _serialize.FORMAT_VERSION,
+            "class": _serialize.registry_key(type(self)),
+            "weaklabel_version": str(getattr(weaklabel, "__version__", "unknown")),
+            "params": _serialize.encode(self.get_params(deep=False)),
+            "attributes": attributes,
+        }
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Save the model (parameters and learned attributes) as JSON.
+
+        The write is atomic (a temporary file renamed over ``path``).  A
+        ``numpy.random.Generator`` ``random_state`` is saved as None.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination file (conventionally ``*.json``).
+        """
+        text = json.dumps(self._to_document(), allow_nan=False)
+        _serialize.atomic_write_text(path, text)
+
+    @classmethod
+    def _from_document(cls, doc: dict[str, Any], source: str) -> BaseLabelModel:
+        target = _serialize.lookup(doc["class"])
+        if not (isinstance(target, type) and issubclass(target, BaseLabelModel)):
+            raise ValueError(f"{source!r} names {doc['class']!r}, not a label model.")
+        params = target._params_from_json(_serialize.decode(doc["params"]))
+        valid = set(target._get_param_names())
+        unknown = sorted(set(params) - valid)
+        if unknown:
+            raise ValueError(
+                f"{source!r} has parameters {unknown} that {target.__name__} does not"
+                " accept; it was saved by another weaklabel version."
+            )
+        model = target(**params)
+        attributes = doc["attributes"]
+        if attributes is not None:
+            needed = _BASE_ATTRIBUTES + tuple(target._saved_attributes)
+            missing = [a for a in needed if a not in attributes]
+            if missing:
+                raise ValueError(
+                    f"{source!r} is missing the learned attributes {missing}."
+                )
+            for name in needed:
+                setattr(model, name, _serialize.decode(attributes[name]))
+            model._after_load()
+        return model
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Self:
+        """Load a model saved with :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or path-like
+
+        Returns
+        -------
+        BaseLabelModel
+            An instance of the saved class, which must be ``cls`` or a subclass.
+        """
+        doc = _serialize.read_model_document(path)
+        model = cls._from_document(doc, str(path))
+        if not isinstance(model, cls):
+            raise TypeError(
+                f"{str(path)!r} holds a {type(model).__name__}, not a {cls.__name__};"
+                " use weaklabel.label_model.load_label_model to load any model."
+            )
+        return model
+
+
+def load_label_model(path: str | os.PathLike[str]) -> BaseLabelModel:
+    """Load any label model saved with ``model.save(path)``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A JSON file written by :meth:`BaseLabelModel.save`.
+
+    Returns
+    -------
+    BaseLabelModel
+        A model of the saved class, with its parameters and learned attributes.
+
+    Raises
+    ------
+    ValueError
+        The file is not a weaklabel model file, or names an unknown class.
+    """
+    doc = _serialize.read_model_document(path)
+    return BaseLabelModel._from_document(doc, str(path))

@@ -1,0 +1,492 @@
+"""Vote-pattern compression and the sparse linear algebra of label-model EM (private).
+
+Every label model in :mod:`weaklabel.label_model` works on *vote patterns*
+rather than rows: rows with identical votes (and identical gold label, when
+one is given) get identical posteriors, so they are computed once and weighted
+by their count.  On typical weak-supervision matrices this turns millions of
+rows into thousands of patterns.
+
+Interface (stable; other label models build on it)
+--------------------------------------------------
+``compress(L, y=None) -> Patterns``
+    ``L`` is a *validated* vote matrix, as returned by
+    :func:`weaklabel._validation.check_votes` with ``accept_sparse=True``:
+    a dense integer ndarray (abstain = -1) or a ``scipy.sparse.csr_array``
+    whose stored entries are the votes themselves (class indices, abstains not
+    stored, column indices sorted within each row).  Dense input is
+    compressed to its unique rows (a 64-bit hash of each row, checked exactly
+    afterwards, so the result never merges different rows).  Sparse input is
+    *not* compressed (crowd matrices have nearly all rows distinct): every
+    row is its own pattern with count 1.  ``y`` (gold labels, -1 = unknown)
+    is compressed together with the votes.
+
+``Patterns`` (frozen dataclass)
+    ``votes``   : ndarray (u, m) of a small signed int dtype (-1 = abstain),
+                  or ``csr_array`` (u, m) of class indices for sparse input.
+    ``counts``  : float64 (u,), how many rows share each pattern.
+    ``inverse`` : intp (n,), the pattern index of every row
+                  (``votes[inverse]`` reproduces L).
+    ``gold``    : int64 (u,) gold class of each pattern (-1 = unknown), or None.
+    ``n_samples``, ``n_patterns``, ``n_lfs``, ``is_sparse`` properties;
+    ``one_hot(cardinality)``, ``fired()``, ``vote_counts(cardinality)``
+    methods (see below).
+
+``one_hot(patterns_or_L, cardinality) -> csr_array`` of shape (u, m*k)
+    A 1.0 at column ``j*k + v`` for each non-abstain vote ``v`` of LF ``j``.
+    With a per-LF table ``log_table`` of shape (m, k_vote, k_class) the
+    class log-likelihoods of every pattern are one product:
+    ``one_hot @ log_table.reshape(m*k, k)`` (see :func:`vote_log_likelihood`).
+    The M-step statistics are the transposed product
+    ``one_hot.T @ (counts[:, None] * posterior)`` (see :func:`vote_statistics`).
+
+``fired(patterns) -> csr_array`` (u, m) with a 1.0 where the LF voted; for
+    models in which abstaining is informative.
+
+``vote_counts(patterns, cardinality) -> ndarray`` (u, k): votes per class.
+
+``majority_posterior(patterns, cardinality, prior) -> ndarray`` (u, k)
+    The fraction of votes per class (majority vote's soft labels); rows where
+    every LF abstained get ``prior``.  The usual EM initialisation.
+
+``e_step(log_joint, gold=None) -> (posterior, log_likelihood_per_pattern)``
+    Normalises unnormalised log joint probabilities (u, k) row-wise in log
+    space; patterns with gold labels are clamped to their class.
+
+No function here loops in Python over rows, patterns or votes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = [
+    "Patterns",
+    "compress",
+    "e_step",
+    "fired",
+    "majority_posterior",
+    "one_hot",
+    "vote_counts",
+    "vote_log_likelihood",
+    "vote_statistics",
+]
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_SHIFT = np.uint64(29)
+
+
+@dataclass(frozen=True, eq=False)
+class Patterns:
+    """Unique vote patterns of a vote matrix, with counts and the row mapping.
+
+    Attributes
+    ----------
+    votes : ndarray of shape (n_patterns, n_lfs) or csr_array
+        The distinct rows (abstain = -1); for sparse input a CSR array of class
+        indices (abstains not stored), one row per input row.
+    counts : ndarray of shape (n_patterns,), dtype float64
+        Number of rows with each pattern.
+    inverse : ndarray of shape (n_samples,), dtype intp
+        Pattern index of every input row.
+    gold : ndarray of shape (n_patterns,), dtype int64, or None
+        Gold class of each pattern (-1 = unknown) when ``y`` was given.
+    """
+
+    votes: Any
+    counts: npt.NDArray[np.float64]
+    inverse: npt.NDArray[np.intp]
+    gold: npt.NDArray[np.int64] | None = None
+
+    @property
+    def is_sparse(self) -> bool:
+        """Whether ``votes`` is a scipy.sparse CSR array."""
+        return bool(sp.issparse(self.votes))
+
+    @property
+    def n_samples(self) -> int:
+        """Number of rows of the original vote matrix."""
+        return int(self.inverse.shape[0])
+
+    @property
+    def n_patterns(self) -> int:
+        """Number of distinct patterns."""
+        return int(self.votes.shape[0])
+
+    @property
+    def n_lfs(self) -> int:
+        """Number of labeling functions (columns)."""
+        return int(self.votes.shape[1])
+
+    def one_hot(
+        self, cardinality: int, dtype: npt.DTypeLike = np.float64
+    ) -> sp.csr_array:
+        """Return the one-hot vote matrix of shape (n_patterns, n_lfs * k)."""
+        return one_hot(self, cardinality, dtype=dtype)
+
+    def fired(self, dtype: npt.DTypeLike = np.float64) -> sp.csr_array:
+        """Return the (n_patterns, n_lfs) indicator of non-abstain votes."""
+        return fired(self, dtype=dtype)
+
+    def vote_counts(self, cardinality: int) -> npt.NDArray[np.float64]:
+        """Return the number of votes per class of every pattern."""
+        return vote_counts(self, cardinality)
+
+
+def _small_dtype(L: npt.NDArray[np.integer]) -> np.dtype[np.signedinteger]:
+    hi = int(L.max()) if L.size else 0
+    if hi <= np.iinfo(np.int8).max:
+        return np.dtype(np.int8)
+    if hi <= np.iinfo(np.int16).max:
+        return np.dtype(np.int16)
+    return np.dtype(np.int32)
+
+
+def _row_hash(V: npt.NDArray[np.signedinteger]) -> npt.NDArray[np.uint64]:
+    """Hash every row of a C-contiguous small-int array into one uint64.
+
+    The row's bytes are packed into 64-bit words (zero padded), and the words
+    are mixed with a multiply-xorshift step.  Rows of at most 8 bytes are
+    their own exact key.
+    """
+    n = V.shape[0]
+    raw = V.view(np.uint8).reshape(n, -1)
+    nbytes = raw.shape[1]
+    n_words = max(1, (nbytes + 7) // 8)
+    if nbytes == n_words * 8:
+        words = np.ascontiguousarray(raw).view(np.uint64)
+    else:
+        buf = np.zeros((n, n_words * 8), dtype=np.uint8)
+        buf[:, :nbytes] = raw
+        words = buf.view(np.uint64)
+    if n_words == 1:
+        return words[:, 0].copy()
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i in range(n_words):  # loop over 8-byte words of a row, not rows
+            h ^= words[:, i]
+            h *= _GOLDEN
+            h ^= h >> _SHIFT
+    return h
+
+
+def _unique_rows(
+    V: npt.NDArray[np.signedinteger],
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+    """Return (first_index, inverse, counts) of the distinct rows of V.
+
+    Patterns come in order of first appearance.
+    """
+    n = V.shape[0]
+    keys = _row_hash(V)
+    codes, uniques = pd.factorize(keys, sort=False)
+    u = len(uniques)
+    inverse = codes.astype(np.intp, copy=False)
+    first = np.empty(u, dtype=np.intp)
+    first[inverse[::-1]] = np.arange(n - 1, -1, -1, dtype=np.intp)
+    if u < n and not np.array_equal(V[first][inverse], V):
+        # A 64-bit hash collision (astronomically rare): fall back to an exact sort.
+        _, first, inverse, _ = np.unique(
+            V, axis=0, return_index=True, return_inverse=True, return_counts=True
+        )
+        inverse = inverse.reshape(-1).astype(np.intp, copy=False)
+        order = np.argsort(first, kind="stable")  # keep first-appearance order
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        first = first[order].astype(np.intp, copy=False)
+        inverse = rank[inverse]
+    counts = np.bincount(inverse, minlength=first.size).astype(np.int64)
+    return first, inverse, counts
+
+
+def compress(L: Any, y: npt.ArrayLike | None = None) -> Patterns:
+    """Compress a validated vote matrix to its distinct vote patterns.
+
+    Parameters
+    ----------
+    L : ndarray of shape (n_samples, n_lfs) or scipy.sparse.csr_array
+        Validated votes (see the module docstring): dense with -1 = abstain,
+        or CSR storing class indices.
+    y : array-like of shape (n_samples,), default=None
+        Validated gold labels (-1 = unknown).  Rows are grouped by votes *and*
+        gold label.
+
+    Returns
+    -------
+    Patterns
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> P = compress(np.array([[0, -1], [1, 1], [0, -1]]))
+    >>> P.votes
+    array([[ 0, -1],
+           [ 1,  1]], dtype=int8)
+    >>> P.counts, P.inverse
+    (array([2., 1.]), array([0, 1, 0]))
+    """
+    gold = None if y is None else np.asarray(y, dtype=np.int64)
+    if sp.issparse(L):
+        S = sp.csr_array(L)
+        n = S.shape[0]
+        return Patterns(
+            votes=S,
+            counts=np.ones(n, dtype=np.float64),
+            inverse=np.arange(n, dtype=np.intp),
+            gold=gold,
+        )
+    A = np.asarray(L)
+    n, m = A.shape
+    if gold is not None:
+        hi = max(int(A.max()) if A.size else 0, int(gold.max()) if gold.size else 0)
+        dt = _small_dtype(np.array([hi]))
+        V = np.empty((n, m + 1), dtype=dt)
+        V[:, :m] = A
+        V[:, m] = gold
+    else:
+        V = np.ascontiguousarray(A, dtype=_small_dtype(A))
+    if n == 0:
+        first = np.zeros(0, dtype=np.intp)
+        inverse = np.zeros(0, dtype=np.intp)
+        counts = np.zeros(0, dtype=np.int64)
+    else:
+        first, inverse, counts = _unique_rows(V)
+    uniq = V[first]
+    return Patterns(
+        votes=np.ascontiguousarray(uniq[:, :m]),
+        counts=counts.astype(np.float64),
+        inverse=inverse,
+        gold=None if gold is None else uniq[:, m].astype(np.int64),
+    )
+
+
+def _as_patterns(P: Patterns | Any) -> Patterns:
+    return P if isinstance(P, Patterns) else compress(P)
+
+
+def one_hot(
+    patterns: Patterns | Any,
+    cardinality: int,
+    *,
+    dtype: npt.DTypeLike = np.float64,
+) -> sp.csr_array:
+    """One-hot encode votes: a 1 at column ``j * cardinality + vote``.
+
+    Parameters
+    ----------
+    patterns : Patterns, or a validated vote matrix (compressed first)
+    cardinality : int
+        Number of classes k.
+    dtype : dtype, default=float64
+        dtype of the stored ones.
+
+    Returns
+    -------
+    csr_array of shape (n_patterns, n_lfs * cardinality)
+        Canonical CSR (sorted indices, no duplicates); abstains have no entry.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> one_hot(np.array([[1, -1], [0, 1]]), 2).toarray()
+    array([[0., 1., 0., 0.],
+           [1., 0., 0., 1.]])
+    """
+    P = _as_patterns(patterns)
+    k = int(cardinality)
+    u, m = P.votes.shape
+    if P.is_sparse:
+        S = P.votes
+        indices = S.indices.astype(np.int64) * k + S.data
+        indptr = S.indptr
+    else:
+        flat = P.votes.reshape(-1)
+        pos = np.flatnonzero(flat >= 0)
+        indices = (pos % m) * k + flat[pos]
+        per_row = np.count_nonzero(P.votes >= 0, axis=1)
+        indptr = np.zeros(u + 1, dtype=np.int64)
+        np.cumsum(per_row, out=indptr[1:])
+    idx_dtype = np.int32 if max(m * k, indices.size) < 2**31 - 1 else np.int64
+    return sp.csr_array(
+        (
+            np.ones(indices.size, dtype=dtype),
+            indices.astype(idx_dtype, copy=False),
+            np.asarray(indptr).astype(idx_dtype, copy=False),
+        ),
+        shape=(u, m * k),
+    )
+
+
+def fired(
+    patterns: Patterns | Any, *, dtype: npt.DTypeLike = np.float64
+) -> sp.csr_array:
+    """Return the (n_patterns, n_lfs) indicator matrix of non-abstain votes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fired(np.array([[1, -1], [0, 1]])).toarray()
+    array([[1., 0.],
+           [1., 1.]])
+    """
+    P = _as_patterns(patterns)
+    if P.is_sparse:
+        S = P.votes
+        return sp.csr_array(
+            (np.ones(S.indices.size, dtype=dtype), S.indices.copy(), S.indptr.copy()),
+            shape=S.shape,
+        )
+    return sp.csr_array((P.votes >= 0).astype(dtype))
+
+
+def vote_counts(patterns: Patterns | Any, cardinality: int) -> npt.NDArray[np.float64]:
+    """Return the number of votes for each class in every pattern, shape (u, k).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> vote_counts(np.array([[1, 1, 0], [-1, -1, -1]]), 2)
+    array([[1., 2.],
+           [0., 0.]])
+    """
+    P = _as_patterns(patterns)
+    k = int(cardinality)
+    u = P.votes.shape[0]
+    if P.is_sparse:
+        S = P.votes
+        rows = np.repeat(np.arange(u), np.diff(S.indptr))
+        vals = S.data
+    else:
+        rows, cols = np.nonzero(P.votes >= 0)
+        vals = P.votes[rows, cols]
+    flat = rows.astype(np.int64) * k + vals
+    return np.bincount(flat, minlength=u * k).astype(np.float64).reshape(u, k)
+
+
+def majority_posterior(
+    patterns: Patterns | Any,
+    cardinality: int,
+    prior: npt.ArrayLike | None = None,
+) -> npt.NDArray[np.float64]:
+    """Majority vote's soft labels: the fraction of votes for each class.
+
+    Rows where every LF abstained get ``prior`` (uniform when None).  Ties
+    share the probability equally.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> majority_posterior(np.array([[1, 1, 0], [-1, -1, -1]]), 2)
+    array([[0.33333333, 0.66666667],
+           [0.5       , 0.5       ]])
+    """
+    k = int(cardinality)
+    C = vote_counts(patterns, k)
+    total = C.sum(axis=1, keepdims=True)
+    p = (
+        np.full(k, 1.0 / k)
+        if prior is None
+        else np.asarray(prior, dtype=np.float64).reshape(k)
+    )
+    out: npt.NDArray[np.float64]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = C / total
+    empty = total[:, 0] == 0
+    out[empty] = p
+    return out
+
+
+def vote_log_likelihood(
+    onehot: sp.csr_array,
+    log_table: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """Return sum over the votes of each pattern of ``log_table[j, vote, :]``.
+
+    Parameters
+    ----------
+    onehot : csr_array of shape (u, m * k_vote)
+        From :func:`one_hot`.
+    log_table : ndarray of shape (m, k_vote, k_class)
+        Per-LF log probability of each vote given each class (abstains are not
+        part of the one-hot encoding, so contribute 0).
+
+    Returns
+    -------
+    ndarray of shape (u, k_class)
+    """
+    m, kv, kc = log_table.shape
+    return np.asarray(onehot @ log_table.reshape(m * kv, kc))
+
+
+def vote_statistics(
+    onehot_T: sp.csr_array,
+    weights: npt.NDArray[np.float64],
+    n_lfs: int,
+) -> npt.NDArray[np.float64]:
+    """Expected vote counts: ``out[j, v, c] = sum_u weights[u, c] * [vote_uj == v]``.
+
+    Parameters
+    ----------
+    onehot_T : csr_array of shape (m * k_vote, u)
+        The transposed one-hot matrix (transpose it once, outside the EM loop).
+    weights : ndarray of shape (u, k_class)
+        Typically ``counts[:, None] * posterior``.
+    n_lfs : int
+        m.
+
+    Returns
+    -------
+    ndarray of shape (m, k_vote, k_class)
+    """
+    out = np.asarray(onehot_T @ weights)
+    return out.reshape(n_lfs, -1, weights.shape[1])
+
+
+def e_step(
+    log_joint: npt.NDArray[np.float64],
+    gold: npt.NDArray[np.int64] | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Normalise per-pattern log joint probabilities into posteriors.
+
+    Parameters
+    ----------
+    log_joint : ndarray of shape (u, k)
+        ``log P(y = c) + log P(votes | y = c)`` for every pattern; not modified.
+    gold : ndarray of shape (u,), default=None
+        Gold class per pattern (-1 = unknown): those posteriors are clamped to
+        the gold class and their log likelihood is ``log_joint[u, gold]``.
+
+    Returns
+    -------
+    posterior : ndarray of shape (u, k)
+        Rows sum to 1.
+    log_likelihood : ndarray of shape (u,)
+        ``log P(votes)`` (or ``log P(votes, y)`` for gold patterns).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> post, ll = e_step(np.log(np.array([[0.1, 0.3]])))
+    >>> post.round(3), ll.round(3)
+    (array([[0.25, 0.75]]), array([-0.916]))
+    """
+    # Subtract each row's max so the largest exponent is 0 (no overflow, and
+    # the best class never underflows).
+    top = log_joint.max(axis=1, keepdims=True)
+    post = np.exp(log_joint - top)
+    total = post.sum(axis=1, keepdims=True)
+    post /= total
+    ll = np.log(total[:, 0]) + top[:, 0]
+    if gold is not None:
+        known = np.flatnonzero(gold >= 0)
+        if known.size:
+            cls = gold[known]
+            ll[known] = log_joint[known, cls]
+            post[known] = 0.0
+            post[known, cls] = 1.0
+    return post, ll
