@@ -1,1 +1,99 @@
-"""weaklabel: programmatic weak supervision."""
+"""weaklabel: programmatic weak supervision.
+
+Write labeling functions, apply them to a DataFrame, fit a label model on the
+votes, and train any PyTorch model on the resulting soft labels.
+
+Public names are imported lazily, so ``import weaklabel`` stays fast and never
+imports torch or dask (those load only when ``NoiseAwareClassifier`` or the
+Dask helpers are first used).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from weaklabel.typing import ABSTAIN
+
+__version__ = "0.1.0"
+
+_LAZY: dict[str, str] = {
+    # labeling functions and appliers
+    "LabelingFunction": "weaklabel.lf",
+    "LFRegistry": "weaklabel.lf",
+    "labeling_function": "weaklabel.lf",
+    "apply_lfs": "weaklabel.apply",
+    "keyword_lf": "weaklabel.lf_helpers",
+    "regex_lf": "weaklabel.lf_helpers",
+    "lookup_lf": "weaklabel.lf_helpers",
+    "model_lf": "weaklabel.lf_helpers",
+    # analysis
+    "lf_summary": "weaklabel.analysis",
+    "label_coverage": "weaklabel.analysis",
+    "lf_coverages": "weaklabel.analysis",
+    "lf_overlaps": "weaklabel.analysis",
+    "lf_conflicts": "weaklabel.analysis",
+    "lf_polarities": "weaklabel.analysis",
+    "lf_empirical_accuracies": "weaklabel.analysis",
+    # label models
+    "LabelModel": "weaklabel.label_model",
+    "DawidSkene": "weaklabel.label_model",
+    "MajorityVote": "weaklabel.label_model",
+    "load_label_model": "weaklabel.label_model",
+    # input / output and data
+    "write_soft_labels": "weaklabel.io",
+    "read_soft_labels": "weaklabel.io",
+    "write_votes": "weaklabel.io",
+    "read_votes": "weaklabel.io",
+    "load_youtube": "weaklabel.datasets",
+    "load_wrench": "weaklabel.datasets",
+    "votes_from_long_table": "weaklabel.crowd",
+    "make_votes": "weaklabel.synthetic",
+    # trainer (needs torch)
+    "NoiseAwareClassifier": "weaklabel.trainer",
+}
+
+__all__ = ["ABSTAIN", "__version__", *sorted(_LAZY)]
+
+if TYPE_CHECKING:  # pragma: no cover - static type checkers see real imports
+    from weaklabel.analysis import (
+        label_coverage,
+        lf_conflicts,
+        lf_coverages,
+        lf_empirical_accuracies,
+        lf_overlaps,
+        lf_polarities,
+        lf_summary,
+    )
+    from weaklabel.apply import apply_lfs
+    from weaklabel.crowd import votes_from_long_table
+    from weaklabel.datasets import load_wrench, load_youtube
+    from weaklabel.io import (
+        read_soft_labels,
+        read_votes,
+        write_soft_labels,
+        write_votes,
+    )
+    from weaklabel.label_model import (
+        DawidSkene,
+        LabelModel,
+        MajorityVote,
+        load_label_model,
+    )
+    from weaklabel.lf import LabelingFunction, LFRegistry, labeling_function
+    from weaklabel.lf_helpers import keyword_lf, lookup_lf, model_lf, regex_lf
+    from weaklabel.synthetic import make_votes
+    from weaklabel.trainer import NoiseAwareClassifier
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'weaklabel' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,337 @@
+"""The command line, driven through ``main([...])`` (and one subprocess)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaklabel.cli import main
+from weaklabel.io import read_soft_labels, read_votes
+
+LF_MODULE = textwrap.dedent(
+    """
+    from weaklabel import ABSTAIN, LFRegistry
+
+    lfs = LFRegistry(classes=["ham", "spam"])
+
+    @lfs.labeling_function()
+    def has_link(row):
+        return "spam" if "http" in row.text else ABSTAIN
+
+    @lfs.labeling_function()
+    def says_check(row):
+        return "spam" if "check" in row.text else ABSTAIN
+
+    @lfs.labeling_function(vectorized=True)
+    def short(df):
+        return df.text.str.len().lt(12).map({True: "ham", False: ABSTAIN})
+    """
+)
+
+TEXTS = [
+    "check http://x.co now",
+    "nice song",
+    "love it",
+    "check my channel",
+    "http://spam.biz",
+    "great video, really great",
+    'quote " and, comma',
+    "ünïcödé ok",
+]
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    (tmp_path / "lfs.py").write_text(LF_MODULE)
+    df = pd.DataFrame({"text": TEXTS, "label": [1, 0, 0, 1, 1, 0, 0, 0]})
+    df.to_csv(tmp_path / "data.csv", index=False)
+    return tmp_path
+
+
+def test_apply_writes_int8_votes(workdir: Path) -> None:
+    out = workdir / "votes.parquet"
+    code = main(
+        [
+            "--no-progress",
+            "apply",
+            "--lfs",
+            str(workdir / "lfs.py"),
+            "--data",
+            str(workdir / "data.csv"),
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    L = read_votes(out)
+    assert L.shape == (len(TEXTS), 3)
+    assert list(L.columns) == ["has_link", "says_check", "short"]
+    assert (L.dtypes == np.int8).all()
+    assert L.loc[0, "has_link"] == 1 and L.loc[1, "has_link"] == -1
+    assert L.loc[1, "short"] == 0
+
+
+def test_fit_predict_summary_round_trip(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    votes, model, soft = (workdir / n for n in ("v.parquet", "m.json", "s.csv"))
+    lfs, data = str(workdir / "lfs.py"), str(workdir / "data.csv")
+    assert main(["apply", "--lfs", lfs, "--data", data, "--out", str(votes)]) == 0
+    assert main(["fit", "--votes", str(votes), "--out", str(model)]) == 0
+    assert json.loads(model.read_text())  # plain JSON, no pickle
+    assert (
+        main(
+            [
+                "predict",
+                "--model",
+                str(model),
+                "--votes",
+                str(votes),
+                "--out",
+                str(soft),
+            ]
+        )
+        == 0
+    )
+    frame = read_soft_labels(soft)
+    assert len(frame) == len(TEXTS)
+    proba_cols = [c for c in frame.columns if c.startswith("proba_")]
+    assert any("ham" in c for c in proba_cols) and any("spam" in c for c in proba_cols)
+    np.testing.assert_allclose(frame[proba_cols].sum(axis=1), 1.0)
+    capsys.readouterr()
+    assert main(["summary", "--votes", str(votes), "--gold", data]) == 0
+    table = capsys.readouterr().out
+    assert "has_link" in table and "Coverage" in table
+
+
+@pytest.mark.parametrize("model", ["label-model", "dawid-skene", "majority"])
+def test_label_all_in_one_keeps_row_order(workdir: Path, model: str) -> None:
+    out = workdir / "soft.parquet"
+    code = main(
+        [
+            "label",
+            "--lfs",
+            str(workdir / "lfs.py"),
+            "--data",
+            str(workdir / "data.csv"),
+            "--out",
+            str(out),
+            "--model",
+            model,
+            "--keep-columns",
+            "text",
+        ]
+    )
+    assert code == 0
+    frame = read_soft_labels(out)
+    assert frame["text"].tolist() == TEXTS
+    spam = frame[[c for c in frame.columns if "spam" in c and c.startswith("proba")][0]]
+    assert spam.iloc[4] > 0.5  # "http://spam.biz"
+    assert spam.iloc[1] < 0.5  # "nice song"
+
+
+@pytest.mark.parametrize(
+    ("body", "lf_name"),
+    [
+        ("def bad(row):\n    raise RuntimeError('boom')", "bad"),
+        ("def bad(row):\n    return 'eggs'", "bad"),
+        ("def bad(row):\n    return 7", "bad"),
+    ],
+)
+@pytest.mark.parametrize("command", ["apply", "label"])
+def test_bad_lf_exits_1_names_lf_and_leaves_no_file(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    body: str,
+    lf_name: str,
+    command: str,
+) -> None:
+    module = (
+        "from weaklabel import LFRegistry\n"
+        "lfs = LFRegistry(classes=['ham', 'spam'])\n"
+        "@lfs.labeling_function()\n" + body + "\n"
+    )
+    (tmp_path / "bad.py").write_text(module)
+    pd.DataFrame({"text": ["a", "b"]}).to_csv(tmp_path / "d.csv", index=False)
+    out = tmp_path / "out.parquet"
+    code = main(
+        [
+            command,
+            "--lfs",
+            str(tmp_path / "bad.py"),
+            "--data",
+            str(tmp_path / "d.csv"),
+            "--out",
+            str(out),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1
+    assert lf_name in err and "Traceback" not in err
+    assert not out.exists()
+    # no temporary or partial file left behind either
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.py", "d.csv"]
+
+
+def test_debug_shows_traceback(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_text(
+        "from weaklabel import LFRegistry\n"
+        "lfs = LFRegistry(classes=['ham', 'spam'])\n"
+        "@lfs.labeling_function()\n"
+        "def bad(row):\n    raise RuntimeError('boom')\n"
+    )
+    pd.DataFrame({"text": ["a"]}).to_csv(tmp_path / "d.csv", index=False)
+    with pytest.raises(Exception, match="bad"):
+        main(
+            [
+                "--debug",
+                "apply",
+                "--lfs",
+                str(tmp_path / "bad.py"),
+                "--data",
+                str(tmp_path / "d.csv"),
+                "--out",
+                str(tmp_path / "o.parquet"),
+            ]
+        )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["frobnicate"],
+        ["apply", "--lfs", "x.py"],  # missing --data/--out
+        ["fit", "--votes", "v.parquet", "--out", "m.json", "--model", "nope"],
+    ],
+)
+def test_usage_errors_exit_2(argv: list[str]) -> None:
+    assert main(argv) == 2
+
+
+def test_data_errors_exit_1(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lfs = str(workdir / "lfs.py")
+    assert (
+        main(
+            [
+                "apply",
+                "--lfs",
+                lfs,
+                "--data",
+                str(workdir / "missing.csv"),
+                "--out",
+                str(workdir / "o.parquet"),
+            ]
+        )
+        == 1
+    )
+    assert "missing.csv" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "apply",
+                "--lfs",
+                str(workdir / "nope.py"),
+                "--data",
+                str(workdir / "data.csv"),
+                "--out",
+                str(workdir / "o.parquet"),
+            ]
+        )
+        == 1
+    )
+    assert "nope.py" in capsys.readouterr().err
+    (workdir / "data.txt").write_text("x")
+    assert (
+        main(
+            [
+                "apply",
+                "--lfs",
+                lfs,
+                "--data",
+                str(workdir / "data.txt"),
+                "--out",
+                str(workdir / "o.parquet"),
+            ]
+        )
+        == 1
+    )
+    assert ".csv" in capsys.readouterr().err
+
+
+def test_two_registries_need_registry_flag(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "two.py").write_text(
+        LF_MODULE + "\nother = LFRegistry(classes=['a', 'b'])\n"
+    )
+    argv = [
+        "apply",
+        "--lfs",
+        str(workdir / "two.py"),
+        "--data",
+        str(workdir / "data.csv"),
+        "--out",
+        str(workdir / "v.parquet"),
+    ]
+    assert main(argv) == 1
+    assert "--registry" in capsys.readouterr().err
+    assert main([*argv, "--registry", "lfs"]) == 0
+
+
+def test_jsonl_and_parquet_inputs(workdir: Path) -> None:
+    df = pd.read_csv(workdir / "data.csv")
+    df.to_json(workdir / "data.jsonl", orient="records", lines=True)
+    df.to_parquet(workdir / "data.parquet")
+    outs = []
+    for name in ("data.csv", "data.jsonl", "data.parquet"):
+        out = workdir / f"v_{name}.parquet"
+        assert (
+            main(
+                [
+                    "apply",
+                    "--lfs",
+                    str(workdir / "lfs.py"),
+                    "--data",
+                    str(workdir / name),
+                    "--out",
+                    str(out),
+                ]
+            )
+            == 0
+        )
+        outs.append(read_votes(out).to_numpy())
+    np.testing.assert_array_equal(outs[0], outs[1])
+    np.testing.assert_array_equal(outs[0], outs[2])
+
+
+def test_console_script_smoke(workdir: Path) -> None:
+    out = workdir / "soft.csv"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "weaklabel.cli",
+            "label",
+            "--lfs",
+            str(workdir / "lfs.py"),
+            "--data",
+            str(workdir / "data.csv"),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert len(read_soft_labels(out)) == len(TEXTS)
