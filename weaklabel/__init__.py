@@ -53,7 +53,38 @@ _LAZY: dict[str, str] = {
     "NoiseAwareClassifier": "weaklabel.trainer",
 }
 
-__all__ = ["ABSTAIN", "__version__", *sorted(_LAZY)]
+__all__ = [
+    "ABSTAIN",
+    "DawidSkene",
+    "LFRegistry",
+    "LabelModel",
+    "LabelingFunction",
+    "MajorityVote",
+    "NoiseAwareClassifier",
+    "__version__",
+    "apply_lfs",
+    "keyword_lf",
+    "label_coverage",
+    "labeling_function",
+    "lf_conflicts",
+    "lf_coverages",
+    "lf_empirical_accuracies",
+    "lf_overlaps",
+    "lf_polarities",
+    "lf_summary",
+    "load_label_model",
+    "load_wrench",
+    "load_youtube",
+    "lookup_lf",
+    "make_votes",
+    "model_lf",
+    "read_soft_labels",
+    "read_votes",
+    "regex_lf",
+    "votes_from_long_table",
+    "write_soft_labels",
+    "write_votes",
+]
 
 if TYPE_CHECKING:  # pragma: no cover - static type checkers see real imports
     from weaklabel.analysis import (

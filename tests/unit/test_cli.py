@@ -74,7 +74,8 @@ def test_apply_writes_int8_votes(workdir: Path) -> None:
     assert L.shape == (len(TEXTS), 3)
     assert list(L.columns) == ["has_link", "says_check", "short"]
     assert (L.dtypes == np.int8).all()
-    assert L.loc[0, "has_link"] == 1 and L.loc[1, "has_link"] == -1
+    assert L.loc[0, "has_link"] == 1
+    assert L.loc[1, "has_link"] == -1
     assert L.loc[1, "short"] == 0
 
 
@@ -103,12 +104,14 @@ def test_fit_predict_summary_round_trip(
     frame = read_soft_labels(soft)
     assert len(frame) == len(TEXTS)
     proba_cols = [c for c in frame.columns if c.startswith("proba_")]
-    assert any("ham" in c for c in proba_cols) and any("spam" in c for c in proba_cols)
+    assert any("ham" in c for c in proba_cols)
+    assert any("spam" in c for c in proba_cols)
     np.testing.assert_allclose(frame[proba_cols].sum(axis=1), 1.0)
     capsys.readouterr()
     assert main(["summary", "--votes", str(votes), "--gold", data]) == 0
     table = capsys.readouterr().out
-    assert "has_link" in table and "Coverage" in table
+    assert "has_link" in table
+    assert "Coverage" in table
 
 
 @pytest.mark.parametrize("model", ["label-model", "dawid-skene", "majority"])
@@ -132,7 +135,9 @@ def test_label_all_in_one_keeps_row_order(workdir: Path, model: str) -> None:
     assert code == 0
     frame = read_soft_labels(out)
     assert frame["text"].tolist() == TEXTS
-    spam = frame[[c for c in frame.columns if "spam" in c and c.startswith("proba")][0]]
+    spam = frame[
+        next(c for c in frame.columns if "spam" in c and c.startswith("proba"))
+    ]
     assert spam.iloc[4] > 0.5  # "http://spam.biz"
     assert spam.iloc[1] < 0.5  # "nice song"
 
@@ -175,7 +180,8 @@ def test_bad_lf_exits_1_names_lf_and_leaves_no_file(
     err = capsys.readouterr().err
     assert code == 1
     assert len(err.strip().splitlines()) == 1
-    assert lf_name in err and "Traceback" not in err
+    assert lf_name in err
+    assert "Traceback" not in err
     assert not out.exists()
     # no temporary or partial file left behind either
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.py", "d.csv"]
