@@ -237,9 +237,8 @@ def load_sms_rules(data_dir: str) -> LMDataset:
     texts of every split; gold labels are WRENCH's.  ``notes`` records how
     many cells of the released vote matrices this reproduces.
     """
-    from weaklabel.lf_helpers import regex_lf  # type: ignore[import-not-found]
-
-    from weaklabel import LFRegistry  # type: ignore[attr-defined]
+    from weaklabel import LFRegistry
+    from weaklabel.lf_helpers import regex_lf
 
     folder = os.path.join(data_dir, "wrench_sms")
     with open(
@@ -249,19 +248,23 @@ def load_sms_rules(data_dir: str) -> LMDataset:
     splits = {s: load_wrench(folder, s) for s in ("train", "valid", "test")}
     registry = LFRegistry(classes=["ham", "spam"])
     for j, (label, pattern, _exemplar) in enumerate(rules):
-        registry.add(
-            regex_lf(f"rule_{j:02d}_{label}", pattern, label, flags=0, lower=True)
-        )
+        # case-sensitive pattern on the lower-cased text, as ImplyLoss did
+        registry.add(regex_lf(f"rule_{j:02d}_{label}", pattern, label, flags=0))
     recomputed: dict[str, npt.NDArray[np.int64]] = {}
     notes: dict[str, Any] = {}
     for s, split in splits.items():
-        df = pd.DataFrame({"text": split.texts.to_numpy()})
+        df = pd.DataFrame({"text": split.texts.str.lower().to_numpy()})
         L = np.asarray(registry.apply(df), dtype=np.int64)
         recomputed[s] = L
         notes[f"{s}_cells_reproduced"] = float((L == split.L).mean())
         notes[f"{s}_fired_cells_reproduced"] = float(
             ((L == split.L) & (split.L >= 0)).sum() / max((split.L >= 0).sum(), 1)
         )
+        # accuracy of the fired votes against gold: released vs recomputed
+        for which, M in (("released", split.L), ("recomputed", L)):
+            fired = M >= 0
+            hits = (split.y[:, None] == M) & fired
+            notes[f"{s}_vote_acc_{which}"] = float(hits.sum() / max(fired.sum(), 1))
     return LMDataset(
         name="wrench_sms_rules",
         L_fit=recomputed["train"],

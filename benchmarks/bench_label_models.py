@@ -1,0 +1,548 @@
+"""Benchmark 1 of issue 3: label-model quality on every vote-matrix dataset.
+
+weaklabel's LabelModel / DawidSkene / MajorityVote against Snorkel's
+LabelModel and MajorityLabelVoter, crowd-kit's DawidSkene / OneCoinDawidSkene /
+GLAD / MACE, FlyingSquid and HyperLM, all in one run.
+
+Table 1 (no gold): every method fits on the fit votes without gold and is
+scored on the test rows.  Inductive methods (weaklabel, Snorkel, FlyingSquid)
+fit on ``L_fit`` and predict ``L_test``; transductive ones (crowd-kit, HyperLM)
+fit on the fit and test rows together (still no gold) and are read on the test
+rows.  On the crowd sets the test items are part of the fitted items for every
+method.
+
+Table 2 (with gold): on the datasets with a validation split (the WRENCH
+sets), the validation rows' gold is given to every method that accepts it:
+weaklabel's models get ``fit(vstack(L_fit, L_valid), y=[-1 ... -1, y_valid])``,
+Snorkel and FlyingSquid ``Y_dev=y_valid`` (class balance), HyperLM its
+semi-supervised mode; the others are n/a.
+
+Scoring (lm_data.score): argmax, with ties and rows a method cannot predict
+given a uniformly random class; each score is the mean over ``--seeds``
+seeded draws of that random choice (the expected score under the protocol).
+F1 of the positive class for the SMS sets, accuracy otherwise.
+
+Each (method, dataset) runs in a forked child with a time limit
+(``--timeout``, default 120 s); a method that runs out is shown as ``>120 s``.
+
+Run (benchmark environment, see benchmarks/README.md)::
+
+    PYTHONPATH=. .venv-bench/bin/python benchmarks/bench_label_models.py
+    PYTHONPATH=. .venv-bench/bin/python benchmarks/bench_label_models.py --only ours
+    PYTHONPATH=. .venv-bench/bin/python benchmarks/bench_label_models.py \
+        --only ours --lm-params '{"max_iter": 200}'
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as _dt
+import inspect
+import json
+import multiprocessing as mp
+import os
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks import peers
+from benchmarks.lm_data import (
+    DEFAULT_DATA_DIR,
+    LMDataset,
+    load_all,
+    score,
+)
+
+RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+CORE_DATASETS = (
+    "wrench_youtube",
+    "wrench_sms",
+    "wrench_trec",
+    "tennis",
+    "cage_spear_sms",
+    "crowd_bluebird",
+    "crowd_rte",
+    "crowd_dog",
+    "crowd_web",
+    "crowd_trec",
+)
+Proba = npt.NDArray[np.float64]
+
+
+# ------------------------------------------------------------------ data plumbing
+def _stack(*blocks: Any) -> Any:
+    if any(sp.issparse(b) for b in blocks):
+        return sp.vstack(
+            [b if sp.issparse(b) else sp.csr_array(np.asarray(b) + 1) for b in blocks],
+            format="csr",
+        )
+    return np.vstack([np.asarray(b) for b in blocks])
+
+
+@dataclass
+class Transductive:
+    """All rows a transductive method sees, and where test and gold rows are."""
+
+    L_all: Any
+    test_rows: npt.NDArray[np.int64]
+    gold_rows: npt.NDArray[np.int64] | None
+    gold_labels: npt.NDArray[np.int64] | None
+
+
+def transductive_rows(ds: LMDataset, gold: bool) -> Transductive:
+    if ds.test_rows is not None:  # crowd sets: test items are fitted items
+        return Transductive(ds.L_fit, ds.test_rows, None, None)
+    blocks = [ds.L_fit]
+    gold_rows = gold_labels = None
+    if gold:
+        start = ds.L_fit.shape[0]
+        gold_rows = np.arange(start, start + ds.L_valid.shape[0])
+        gold_labels = ds.y_valid
+        blocks.append(ds.L_valid)
+    n_before = sum(b.shape[0] for b in blocks)
+    blocks.append(ds.L_test)
+    test_rows = np.arange(n_before, n_before + ds.L_test.shape[0])
+    return Transductive(_stack(*blocks), test_rows, gold_rows, gold_labels)
+
+
+def inductive_fit_rows(
+    ds: LMDataset, gold: bool
+) -> tuple[Any, npt.NDArray[np.int64] | None]:
+    """Votes to fit on and, with gold, the partial y (-1 = unknown)."""
+    if not gold:
+        return ds.L_fit, None
+    L = _stack(ds.L_fit, ds.L_valid)
+    y = np.concatenate([np.full(ds.L_fit.shape[0], -1, np.int64), ds.y_valid])
+    return L, y
+
+
+# ------------------------------------------------------------------------- methods
+def _ours_module() -> Any:
+    try:
+        import weaklabel.label_model as mod
+    except ImportError as exc:
+        raise peers.NotApplicable("not importable") from exc
+    return mod
+
+
+def _make_ours(cls_name: str, params: dict[str, Any] | None = None) -> Callable:
+    def run(ds: LMDataset, gold: bool) -> Proba:
+        mod = _ours_module()
+        cls = getattr(mod, cls_name, None)
+        if cls is None:
+            import weaklabel
+
+            cls = getattr(weaklabel, cls_name, None)
+        if cls is None:
+            raise peers.NotApplicable("not importable")
+        accepted = inspect.signature(cls).parameters
+        kwargs: dict[str, Any] = {}
+        if "cardinality" in accepted:
+            kwargs["cardinality"] = ds.cardinality
+        if "random_state" in accepted:
+            kwargs["random_state"] = 0
+        kwargs.update(params or {})
+        model = cls(**kwargs)
+        L, y = inductive_fit_rows(ds, gold)
+        if y is None:
+            model.fit(L)
+        else:
+            if "y" not in inspect.signature(model.fit).parameters:
+                raise peers.NotApplicable("fit takes no y")
+            model.fit(L, y=y)
+        return np.asarray(model.predict_proba(ds.L_test), dtype=np.float64)
+
+    return run
+
+
+def _snorkel_lm(ds: LMDataset, gold: bool) -> Proba:
+    y_dev = ds.y_valid if gold else None
+    return peers.snorkel_label_model_proba(
+        ds.L_fit, ds.L_test, ds.cardinality, y_dev=y_dev
+    )
+
+
+def _snorkel_mv(ds: LMDataset, gold: bool) -> Proba:
+    if gold:
+        raise peers.NotApplicable("no gold input")
+    return peers.snorkel_majority_proba(ds.L_fit, ds.L_test, ds.cardinality)
+
+
+def _flyingsquid(ds: LMDataset, gold: bool) -> Proba:
+    y_dev = ds.y_valid if gold else None
+    return peers.flyingsquid_proba(ds.L_fit, ds.L_test, ds.cardinality, y_dev=y_dev)
+
+
+def _make_crowdkit(method: str) -> Callable:
+    def run(ds: LMDataset, gold: bool) -> Proba:
+        if gold:
+            raise peers.NotApplicable("no gold input")
+        t = transductive_rows(ds, gold=False)
+        proba = peers.crowdkit_proba(method, t.L_all, ds.cardinality, seed=0)
+        return proba[t.test_rows]
+
+    return run
+
+
+def _hyperlm(ds: LMDataset, gold: bool) -> Proba:
+    t = transductive_rows(ds, gold)
+    proba = peers.hyperlm_proba(
+        t.L_all,
+        ds.cardinality,
+        gold_rows=t.gold_rows,
+        gold_labels=t.gold_labels,
+        seed=0,
+    )
+    return proba[t.test_rows]
+
+
+def method_table(lm_params: dict[str, Any] | None) -> dict[str, tuple[str, Callable]]:
+    """name -> (side, function); side is 'ours' or 'peer'."""
+    methods: dict[str, tuple[str, Callable]] = {
+        "LabelModel": ("ours", _make_ours("LabelModel")),
+    }
+    if lm_params:
+        methods["LabelModel*"] = ("ours", _make_ours("LabelModel", lm_params))
+    methods["DawidSkene"] = ("ours", _make_ours("DawidSkene"))
+    methods["MajorityVote"] = ("ours", _make_ours("MajorityVote"))
+    methods["Snorkel LM"] = ("peer", _snorkel_lm)
+    methods["Snorkel MV"] = ("peer", _snorkel_mv)
+    methods["FlyingSquid"] = ("peer", _flyingsquid)
+    methods["ck DS"] = ("peer", _make_crowdkit("DawidSkene"))
+    methods["ck OneCoinDS"] = ("peer", _make_crowdkit("OneCoinDawidSkene"))
+    methods["ck GLAD"] = ("peer", _make_crowdkit("GLAD"))
+    methods["ck MACE"] = ("peer", _make_crowdkit("MACE"))
+    methods["HyperLM"] = ("peer", _hyperlm)
+    return methods
+
+
+# ----------------------------------------------------------------------- execution
+@dataclass
+class Cell:
+    status: str  # "ok", "na", "timeout", "error"
+    score: float = float("nan")
+    seconds: float = float("nan")
+    note: str = ""
+
+    def text(self, timeout: float) -> str:
+        if self.status == "ok":
+            return f"{self.score:.3f}"
+        if self.status == "timeout":
+            return f">{timeout:g} s"
+        if self.status == "na":
+            return f"n/a ({self.note})" if self.note else "n/a"
+        return "error"
+
+
+def _child(conn: Any, fn: Callable, ds: LMDataset, gold: bool) -> None:
+    import warnings
+
+    warnings.simplefilter("ignore")  # peers' deprecation chatter
+    try:
+        start = time.perf_counter()
+        proba = fn(ds, gold)
+        conn.send(("ok", proba, time.perf_counter() - start))
+    except peers.NotApplicable as exc:
+        conn.send(("na", str(exc), 0.0))
+    except BaseException as exc:  # report anything, the parent goes on
+        tb = traceback.format_exc(limit=3)
+        conn.send(("error", f"{type(exc).__name__}: {exc}\n{tb}", 0.0))
+    finally:
+        conn.close()
+
+
+def run_cell(
+    fn: Callable, ds: LMDataset, gold: bool, timeout: float, seeds: int
+) -> Cell:
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, fn, ds, gold), daemon=True)
+    proc.start()
+    child.close()
+    if not parent.poll(timeout):
+        proc.kill()
+        proc.join()
+        return Cell("timeout", seconds=timeout)
+    try:
+        status, payload, seconds = parent.recv()
+    except EOFError:
+        proc.join()
+        return Cell("error", note=f"child died (exit code {proc.exitcode})")
+    proc.join()
+    if status != "ok":
+        return Cell(status, note=str(payload).strip().splitlines()[0][:80])
+    proba = np.asarray(payload, dtype=np.float64)
+    if proba.shape != (ds.L_test.shape[0], ds.cardinality):
+        return Cell("error", note=f"proba shape {proba.shape}")
+    value = float(
+        np.mean(
+            [
+                score(
+                    ds.y_test,
+                    proba,
+                    ds.metric,
+                    seed,
+                    positive_class=ds.positive_class,
+                )
+                for seed in range(seeds)
+            ]
+        )
+    )
+    return Cell("ok", score=value, seconds=seconds)
+
+
+# -------------------------------------------------------------------------- output
+def _label(ds: LMDataset) -> str:
+    return f"{ds.name} ({ds.metric})"
+
+
+def render_table(
+    title: str,
+    datasets: list[LMDataset],
+    results: dict[tuple[str, str], Cell],
+    methods: dict[str, tuple[str, Callable]],
+    timeout: float,
+    mean_over: list[str],
+) -> str:
+    names = list(methods)
+    peer_names = [m for m in names if methods[m][0] == "peer"]
+    lines = [f"### {title}", ""]
+    lines.append("| dataset | " + " | ".join(names) + " | best peer |")
+    lines.append("|---|" + "---|" * (len(names) + 1))
+    best_peer: dict[str, float] = {}
+    for ds in datasets:
+        cells = [results[(m, ds.name)].text(timeout) for m in names]
+        peer_scores = [
+            results[(m, ds.name)].score
+            for m in peer_names
+            if results[(m, ds.name)].status == "ok"
+        ]
+        best = max(peer_scores) if peer_scores else float("nan")
+        best_peer[ds.name] = best
+        lines.append(f"| {_label(ds)} | " + " | ".join(cells) + f" | {best:.3f} |")
+    # mean over the datasets every method was scored on is the fair mean;
+    # a method with a missing cell gets its mean over the cells it has, flagged.
+    means = []
+    for m in names:
+        vals = [results[(m, d)].score for d in mean_over]
+        ok = [v for v in vals if np.isfinite(v)]
+        if not ok:
+            means.append("-")
+        elif len(ok) == len(vals):
+            means.append(f"**{np.mean(ok):.3f}**")
+        else:
+            means.append(f"{np.mean(ok):.3f} ({len(ok)}/{len(vals)})")
+    bp = [best_peer[d] for d in mean_over if np.isfinite(best_peer.get(d, np.nan))]
+    best_mean = f"{np.mean(bp):.3f}" if bp else "-"
+    lines.append(
+        f"| mean ({len(mean_over)} sets) | " + " | ".join(means) + f" | {best_mean} |"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def render_times(
+    datasets: list[LMDataset],
+    results: dict[tuple[str, str], Cell],
+    methods: dict[str, tuple[str, Callable]],
+    timeout: float,
+) -> str:
+    names = list(methods)
+    lines = ["| dataset | " + " | ".join(names) + " |"]
+    lines.append("|---|" + "---|" * len(names))
+    for ds in datasets:
+        row = []
+        for m in names:
+            cell = results[(m, ds.name)]
+            if cell.status == "ok":
+                row.append(f"{cell.seconds:.2f}")
+            elif cell.status == "timeout":
+                row.append(f">{timeout:g}")
+            else:
+                row.append("-")
+        lines.append(f"| {ds.name} | " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
+    parser.add_argument(
+        "--only",
+        choices=["all", "ours", "peers"],
+        default="all",
+        help="run only weaklabel's models or only the peers (no file written)",
+    )
+    parser.add_argument("--methods", help="comma-separated method names to run")
+    parser.add_argument("--datasets", help="comma-separated dataset names to run")
+    parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument(
+        "--lm-params",
+        help="JSON dict of extra LabelModel parameters: adds a 'LabelModel*' column",
+    )
+    parser.add_argument(
+        "--no-gold-table", action="store_true", help="skip table 2 (with gold)"
+    )
+    parser.add_argument(
+        "--out",
+        help="markdown file to write (default: benchmarks/results/"
+        "bench_label_models.md for a full run, none otherwise)",
+    )
+    args = parser.parse_args(argv)
+
+    lm_params = json.loads(args.lm_params) if args.lm_params else None
+    methods = method_table(lm_params)
+    if args.only != "all":
+        side = "ours" if args.only == "ours" else "peer"
+        methods = {k: v for k, v in methods.items() if v[0] == side}
+    if args.methods:
+        wanted = [m.strip() for m in args.methods.split(",")]
+        unknown = [m for m in wanted if m not in methods]
+        if unknown:
+            parser.error(f"unknown methods {unknown}; choose from {list(methods)}")
+        methods = {m: methods[m] for m in wanted}
+
+    all_data = load_all(args.data_dir)
+    names = list(all_data)
+    if args.datasets:
+        names = [d.strip() for d in args.datasets.split(",")]
+        unknown = [d for d in names if d not in all_data]
+        if unknown:
+            parser.error(f"unknown datasets {unknown}; choose from {list(all_data)}")
+    datasets = [all_data[d] for d in names]
+    gold_sets = [ds for ds in datasets if ds.L_valid is not None]
+
+    # Warm the peers' imports once in the parent so that forks share them.
+    for mod in ("snorkel.labeling.model", "crowdkit.aggregation", "torch"):
+        with contextlib.suppress(ImportError):
+            __import__(mod)
+
+    results: dict[tuple[str, str], Cell] = {}
+    results_gold: dict[tuple[str, str], Cell] = {}
+    for ds in datasets:
+        for m, (_side, fn) in methods.items():
+            cell = run_cell(fn, ds, False, args.timeout, args.seeds)
+            results[(m, ds.name)] = cell
+            print(
+                f"[no gold] {ds.name:16s} {m:14s} {cell.text(args.timeout):>12s}"
+                f"  {cell.seconds:7.2f} s {cell.note if cell.status == 'error' else ''}",
+                file=sys.stderr,
+                flush=True,
+            )
+    if not args.no_gold_table:
+        for ds in gold_sets:
+            for m, (_side, fn) in methods.items():
+                cell = run_cell(fn, ds, True, args.timeout, args.seeds)
+                results_gold[(m, ds.name)] = cell
+                print(
+                    f"[gold]    {ds.name:16s} {m:14s} {cell.text(args.timeout):>12s}"
+                    f"  {cell.seconds:7.2f} s"
+                    f" {cell.note if cell.status == 'error' else ''}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+    core = [d for d in CORE_DATASETS if d in names]
+    out: list[str] = []
+    out.append("# Label-model quality (bench_label_models.py)\n")
+    out.append(
+        f"Run {_dt.datetime.now().isoformat(timespec='seconds')} on "
+        f"{platform.node() or 'this machine'} ({platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs), Python {platform.python_version()}; peers: "
+        + ", ".join(f"{k} {v}" for k, v in peers.peer_versions().items())
+        + ".\n"
+    )
+    out.append(
+        "Protocol: fit without gold on the fit split (train; all items for the "
+        "crowd sets), score on the test split (tennis: dev; crowd: the items "
+        "with gold). Argmax ties and rows a method cannot predict get a uniformly "
+        f"random class; each score is the mean over {args.seeds} seeded draws. "
+        "F1 of the positive class (spam) for the SMS sets, accuracy otherwise. "
+        "crowd-kit and HyperLM are transductive (fitted on fit + test rows, "
+        "without gold). `n/a (not importable)`: weaklabel's model is not there "
+        f"yet. `>{args.timeout:g} s`: stopped at the time limit. weaklabel's "
+        "models use their default settings, one configuration for every set.\n"
+    )
+    if lm_params:
+        out.append(f"`LabelModel*` = LabelModel({lm_params}).\n")
+    out.append(
+        render_table(
+            "Table 1: no gold",
+            datasets,
+            results,
+            methods,
+            args.timeout,
+            core,
+        )
+    )
+    extra = [d for d in names if d not in CORE_DATASETS]
+    if extra:
+        out.append(
+            f"Rows not in the mean: {', '.join(extra)} (wrench_sms_rules = "
+            "wrench_sms with the vote matrices recomputed from the 73 ImplyLoss "
+            "regex rules, because the released valid/test matrices look misaligned).\n"
+        )
+    if "wrench_sms_rules" in all_data and all_data["wrench_sms_rules"].notes:
+        notes = all_data["wrench_sms_rules"].notes
+        out.append(
+            "wrench_sms_rules reproduction of the released WRENCH cells: "
+            + ", ".join(f"{k} {v:.4f}" for k, v in notes.items())
+            + ".\n"
+        )
+    if results_gold:
+        out.append(
+            render_table(
+                "Table 2: with the validation split's gold (WRENCH sets)",
+                gold_sets,
+                results_gold,
+                methods,
+                args.timeout,
+                [d.name for d in gold_sets if d.name in CORE_DATASETS],
+            )
+        )
+        out.append(
+            "Gold given as: weaklabel fit(vstack(L_train, L_valid), y = -1 on "
+            "train rows, gold on valid rows); Snorkel and FlyingSquid Y_dev "
+            "(class balance); HyperLM semi-supervised infer(y_indices, y_vals); "
+            "the others take no gold (n/a).\n"
+        )
+    out.append("### Seconds per fit + predict (table 1)\n")
+    out.append(render_times(datasets, results, methods, args.timeout))
+    text = "\n".join(out)
+    print(text)
+
+    out_path = args.out
+    if (
+        out_path is None
+        and args.only == "all"
+        and not args.methods
+        and not args.datasets
+    ):
+        out_path = os.path.join(RESULTS_DIR, "bench_label_models.md")
+    if out_path:
+        os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+        with open(out_path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        raw = {
+            "table1": {f"{m}|{d}": vars(c) for (m, d), c in results.items()},
+            "table2": {f"{m}|{d}": vars(c) for (m, d), c in results_gold.items()},
+        }
+        with open(os.path.splitext(out_path)[0] + ".json", "w", encoding="utf-8") as fh:
+            json.dump(raw, fh, indent=1, default=float)
+        print(f"wrote {out_path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
