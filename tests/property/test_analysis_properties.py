@@ -6,7 +6,7 @@ import hypothesis.extra.numpy as npst
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from weaklabel.analysis import (
@@ -35,6 +35,7 @@ def votes_and_gold(draw):
     return L, y
 
 
+@settings(deadline=None)
 @given(vote_matrices())
 def test_conflicts_le_overlaps_le_coverage(Lk):
     L, _ = Lk
@@ -45,6 +46,7 @@ def test_conflicts_le_overlaps_le_coverage(Lk):
     assert np.all(cov <= label_coverage(L))
 
 
+@settings(deadline=None)
 @given(vote_matrices())
 def test_matrix_level_ordering(Lk):
     L, _ = Lk
@@ -53,6 +55,7 @@ def test_matrix_level_ordering(Lk):
     assert s["mean_votes_per_row"] == (L != -1).sum() / L.shape[0]
 
 
+@settings(deadline=None)
 @given(votes_and_gold(), st.randoms(use_true_random=False))
 def test_permuting_lfs_permutes_summary_rows(Ly, random):
     L, y = Ly
@@ -66,6 +69,7 @@ def test_permuting_lfs_permutes_summary_rows(Ly, random):
     pd.testing.assert_frame_equal(shuffled, expected)
 
 
+@settings(deadline=None)
 @given(votes_and_gold(), st.randoms(use_true_random=False))
 def test_permuting_rows_leaves_summary_unchanged(Ly, random):
     L, y = Ly
@@ -74,6 +78,7 @@ def test_permuting_rows_leaves_summary_unchanged(Ly, random):
     pd.testing.assert_frame_equal(lf_summary(L[perm], y[perm]), lf_summary(L, y))
 
 
+@settings(deadline=None)
 @given(votes_and_gold())
 def test_sparse_and_dataframe_agree_with_dense(Ly):
     L, y = Ly
@@ -87,6 +92,7 @@ def test_sparse_and_dataframe_agree_with_dense(Ly):
     )
 
 
+@settings(deadline=None)
 @given(votes_and_gold())
 def test_correct_plus_incorrect_is_votes_on_gold_rows(Ly):
     L, y = Ly

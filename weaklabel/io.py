@@ -1,0 +1,777 @@
+"""Soft labels and vote matrices on disk, as CSV or Parquet (chosen by suffix).
+
+Soft-label files hold one row per sample with the columns
+
+``<id>, proba_<class 0>, ..., proba_<class k-1>, label, confidence[, source ...]``
+
+where ``<id>`` is the row id (``"id"`` unless renamed), ``proba_<name>`` the
+float64 probability of each class, ``label`` the name of the most probable class
+(ties go to the class listed first), ``confidence`` its probability, and the
+optional source columns are copied from the input data.  Parquet files also carry
+the class names and a format version in their schema metadata under the key
+``b"weaklabel"``; CSV files are plain UTF-8 CSV that any tool reads.
+
+Vote files hold the vote matrix: one int8 column per labeling function (``-1`` =
+abstain), the row index, and (Parquet only) the class names.
+
+Every write is atomic: the file is written to a temporary name in the target's
+folder and renamed over the target, so on any error no partial file is left and
+an existing file at the path is untouched.  :func:`atomic_write` exposes this for
+other writers.
+
+Round trips
+-----------
+Parquet round trips are exact, dtypes included.  CSV round trips are exact for
+the probabilities and confidences (floats are written with all the digits they
+need and parsed back exactly), the labels and class names (read as text), and
+for source columns of floats (NaN included), integers, booleans and text
+(unicode, commas, quotes and newlines are quoted).  CSV carries no types, so two
+things cannot come back from it: an empty text value reads back as missing
+(NaN), and a text column (or id) whose every value looks like a number reads
+back as numbers.  Use Parquet when that matters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from weaklabel._validation import check_lf_names, check_proba, check_votes, lf_names_of
+from weaklabel.typing import FloatArray, VoteMatrixLike, vote_dtype
+
+__all__ = [
+    "FORMAT_VERSION",
+    "METADATA_KEY",
+    "PROBA_PREFIX",
+    "atomic_write",
+    "proba_from_frame",
+    "read_soft_labels",
+    "read_votes",
+    "soft_label_classes",
+    "soft_label_frame",
+    "write_soft_labels",
+    "write_votes",
+]
+
+PathLike = str | os.PathLike[str]
+
+FORMAT_VERSION = 1
+"""Version of the files this module writes (stored in Parquet metadata)."""
+
+METADATA_KEY = b"weaklabel"
+"""Key of the JSON document in a Parquet file's schema metadata."""
+
+PROBA_PREFIX = "proba_"
+"""Prefix of the probability columns: ``proba_<class name>``."""
+
+_SUFFIXES: dict[str, Literal["csv", "parquet"]] = {
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+_SOFT = "soft_labels"
+_VOTES = "votes"
+_RESERVED = ("label", "confidence")
+_PANDAS_MAJOR = int(pd.__version__.split(".")[0])
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def atomic_write(path: PathLike, writer: Callable[[Path], object]) -> Path:
+    """Write a file atomically: ``writer`` fills a temporary file, then it is renamed.
+
+    The temporary file sits in the target's folder (so the rename is atomic on
+    the same file system), is hidden (``.<name>.<random>.tmp<suffix>``), and
+    keeps the target's suffix, so writers that look at it (``numpy.savez``,
+    pandas' compression inference) behave as for the target.  It is flushed to
+    disk before the rename.  If ``writer`` raises, the temporary file is removed
+    and the error propagates; an existing file at ``path`` is left untouched.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to create or replace.  Its folder must exist.
+    writer : callable
+        ``writer(tmp_path)`` writes the whole content to ``tmp_path`` (an
+        existing, empty file that it may overwrite).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder of ``path`` does not exist.
+    IsADirectoryError
+        ``path`` is a directory.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> atomic_write(folder / "note.txt", lambda tmp: tmp.write_text("hi")).read_text()
+    'hi'
+    """
+    target = Path(path)
+    folder = target.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"Cannot write {str(target)!r}: the folder {str(folder)!r} does not exist."
+            " Create it first."
+        )
+    if target.is_dir():
+        raise IsADirectoryError(f"Cannot write {str(target)!r}: it is a directory.")
+    tmp = folder / f".{target.name}.{secrets.token_hex(8)}.tmp{target.suffix}"
+    # Reserve the name ("x" fails rather than clobber); the umask applies as
+    # for any new file, unlike tempfile.mkstemp's private 0600 mode.
+    with open(tmp, "xb"):
+        pass
+    try:
+        writer(tmp)
+        if tmp.is_file():
+            with open(tmp, "r+b") as fh:
+                os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _format_of(path: PathLike, action: str) -> Literal["csv", "parquet"]:
+    suffix = Path(path).suffix.lower()
+    fmt = _SUFFIXES.get(suffix)
+    if fmt is None:
+        raise ValueError(
+            f"Cannot {action} {str(path)!r}: unknown suffix {suffix!r}; expected one"
+            f" of {', '.join(_SUFFIXES)}."
+        )
+    return fmt
+
+
+def _existing_file(path: PathLike, what: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{what} {str(p)!r} does not exist.")
+    if p.is_dir():
+        raise IsADirectoryError(f"{what} {str(p)!r} is a directory, not a file.")
+    return p
+
+
+def _check_classes(classes: Sequence[Any], name: str = "classes") -> list[str]:
+    if isinstance(classes, str):
+        raise TypeError(
+            f"{name} must be a sequence of class names; got the string {classes!r}."
+        )
+    names = [str(c) for c in classes]
+    if any(not n for n in names):
+        raise ValueError(f"{name} must be non-empty strings; got {names}.")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{name} must be unique; got {names}.")
+    return names
+
+
+def _parquet_document(table: Any) -> dict[str, Any] | None:
+    meta = table.schema.metadata or {}
+    raw = meta.get(METADATA_KEY)
+    return None if raw is None else dict(json.loads(raw))
+
+
+def _with_document(table: Any, document: dict[str, Any]) -> Any:
+    meta = dict(table.schema.metadata or {})
+    meta[METADATA_KEY] = json.dumps(document).encode("utf-8")
+    return table.replace_schema_metadata(meta)
+
+
+def _read_parquet_table(path: Path, what: str) -> Any:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise ValueError(
+            f"{str(path)!r} is not a readable Parquet file ({exc}); expected {what}."
+        ) from exc
+
+
+def _check_document(
+    document: dict[str, Any] | None, path: Path, expected: str
+) -> dict[str, Any]:
+    if document is None:
+        return {}
+    kind = document.get("format")
+    if kind != expected:
+        reader = {_SOFT: "read_soft_labels", _VOTES: "read_votes"}.get(str(kind))
+        hint = f" read it with {reader}" if reader else ""
+        raise ValueError(
+            f"{str(path)!r} holds weaklabel {kind!r} data, not {expected!r};{hint}."
+        )
+    version = document.get("version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ValueError(
+            f"{str(path)!r} was written in weaklabel file format version {version!r};"
+            f" this weaklabel reads versions up to {FORMAT_VERSION}. Upgrade weaklabel."
+        )
+    return document
+
+
+# ----------------------------------------------------------------------- soft labels
+
+
+def soft_label_frame(
+    proba: npt.ArrayLike | pd.DataFrame,
+    *,
+    classes: Sequence[Any] | None = None,
+    index: Sequence[Any] | pd.Index | None = None,
+    index_name: str = "id",
+    source: pd.DataFrame | pd.Series | None = None,
+) -> pd.DataFrame:
+    """Build the soft-label table that :func:`write_soft_labels` writes.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Probabilities; each row non-negative, finite and summing to 1.
+    classes : sequence of str, default=None
+        Class names, one per column of ``proba``; ``"0"`` ... ``"k-1"`` if None.
+    index : array-like of shape (n_samples,), default=None
+        Row ids; by default the index of ``source`` if given, else ``0..n-1``.
+    index_name : str, default="id"
+        Name of the id column (the index of the returned frame).
+    source : DataFrame of shape (n_samples, n_columns), default=None
+        Columns to copy next to the labels, matched to ``proba`` by position
+        (its own index is not used for alignment).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``index_name``; columns ``proba_<class>`` (float64),
+        ``label`` (the most probable class name; ties go to the lowest class
+        index), ``confidence`` (its probability), then the source columns.
+
+    Raises
+    ------
+    ValueError
+        Invalid probabilities, the wrong number of class names, lengths that do
+        not match, or column names that clash.
+
+    Examples
+    --------
+    >>> frame = soft_label_frame([[0.9, 0.1], [0.5, 0.5]], classes=["ham", "spam"])
+    >>> print(frame)  # doctest: +NORMALIZE_WHITESPACE
+        proba_ham  proba_spam label  confidence
+    id
+    0         0.9         0.1   ham         0.9
+    1         0.5         0.5   ham         0.5
+    """
+    if isinstance(proba, pd.DataFrame):
+        proba = proba.to_numpy()
+    P = check_proba(proba)
+    n, k = P.shape
+    if classes is None:
+        names = [str(c) for c in range(k)]
+    else:
+        names = _check_classes(classes)
+        if len(names) != k:
+            raise ValueError(
+                f"classes has {len(names)} names but proba has {k} columns; pass one"
+                " class name per probability column, in column order."
+            )
+    if isinstance(source, pd.Series):
+        source = source.to_frame()
+    if source is not None and not isinstance(source, pd.DataFrame):
+        raise TypeError(
+            f"source must be a DataFrame of {n} rows; got {type(source).__name__}."
+        )
+    if source is not None and len(source) != n:
+        raise ValueError(
+            f"source has {len(source)} rows but proba has {n}; pass the rows the"
+            " soft labels were computed on, in the same order."
+        )
+    if not isinstance(index_name, str) or not index_name:
+        raise TypeError(f"index_name must be a non-empty str; got {index_name!r}.")
+    if index is None:
+        ids = pd.RangeIndex(n) if source is None else source.index
+    else:
+        ids = index if isinstance(index, pd.Index) else pd.Index(index)
+    if isinstance(ids, pd.MultiIndex):
+        raise ValueError(
+            f"index must be one-dimensional; got a MultiIndex with levels"
+            f" {list(ids.names)}. Pass index=df.index.to_flat_index() or reset the"
+            " index first."
+        )
+    if len(ids) != n:
+        raise ValueError(
+            f"index has {len(ids)} entries but proba has {n} rows; pass one id per row."
+        )
+    proba_cols = [PROBA_PREFIX + c for c in names]
+    frame = pd.DataFrame(P, columns=proba_cols)
+    best = P.argmax(axis=1)  # first maximum: ties go to the lowest class index
+    frame["label"] = np.asarray(names, dtype=object)[best]
+    frame["confidence"] = P[np.arange(n), best]
+    if source is not None:
+        _check_source_columns(source, [index_name, *proba_cols, *_RESERVED])
+        extra = source.reset_index(drop=True)
+        frame = pd.concat([frame, extra], axis=1)
+    frame.index = pd.Index(ids, name=index_name)
+    return frame
+
+
+def _check_source_columns(source: pd.DataFrame, taken: list[str]) -> None:
+    if isinstance(source.columns, pd.MultiIndex):
+        raise ValueError(
+            "source has MultiIndex columns; flatten them to strings first"
+            " (source.columns = ['_'.join(map(str, c)) for c in source.columns])."
+        )
+    bad = [c for c in source.columns if not isinstance(c, str)]
+    if bad:
+        raise TypeError(
+            f"source column names must be strings; got {bad[:5]}. Rename them,"
+            " e.g. source.rename(columns=str)."
+        )
+    dup = sorted({c for c in source.columns if list(source.columns).count(c) > 1})
+    if dup:
+        raise ValueError(f"source has duplicate column names {dup}; rename them.")
+    clash = [c for c in source.columns if c in taken or c.startswith(PROBA_PREFIX)]
+    if clash:
+        raise ValueError(
+            f"source columns {clash} clash with the soft-label columns (the id column"
+            f" {taken[0]!r}, 'proba_*', 'label', 'confidence'); rename them, e.g."
+            f" source.rename(columns={{{clash[0]!r}: 'source_{clash[0]}'}})."
+        )
+
+
+def write_soft_labels(
+    path: PathLike,
+    proba: npt.ArrayLike | pd.DataFrame,
+    *,
+    classes: Sequence[Any] | None = None,
+    index: Sequence[Any] | pd.Index | None = None,
+    index_name: str = "id",
+    source: pd.DataFrame | pd.Series | None = None,
+) -> Path:
+    """Write soft labels to CSV or Parquet, atomically.
+
+    The format follows the suffix: ``.csv``, or ``.parquet``/``.pq``.  The table
+    is the one :func:`soft_label_frame` builds, with the id as its first column.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Output file; its folder must exist.  An existing file is replaced.
+    proba : array-like of shape (n_samples, n_classes)
+        Probabilities; each row non-negative, finite and summing to 1.
+    classes : sequence of str, default=None
+        Class names; ``"0"`` ... ``"k-1"`` if None.
+    index : array-like of shape (n_samples,), default=None
+        Row ids; by default the index of ``source`` if given, else ``0..n-1``.
+    index_name : str, default="id"
+        Name of the id column.
+    source : DataFrame of shape (n_samples, n_columns), default=None
+        Columns to copy next to the labels (matched by position).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        Unknown suffix, invalid probabilities, wrong number of class names,
+        lengths that do not match, or clashing column names.
+
+    See Also
+    --------
+    read_soft_labels : Read the file back.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "soft.parquet"
+    >>> _ = write_soft_labels(out, [[0.9, 0.1], [0.2, 0.8]], classes=["ham", "spam"])
+    >>> read_soft_labels(out)["label"].tolist()
+    ['ham', 'spam']
+    """
+    fmt = _format_of(path, "write soft labels to")
+    frame = soft_label_frame(
+        proba, classes=classes, index=index, index_name=index_name, source=source
+    )
+    if fmt == "csv":
+        return atomic_write(path, lambda tmp: _write_csv(frame, tmp))
+    document = {
+        "format": _SOFT,
+        "version": FORMAT_VERSION,
+        "classes": soft_label_classes(frame),
+        "index": index_name,
+    }
+    return atomic_write(
+        path, lambda tmp: _write_parquet(frame, tmp, document, preserve_index=True)
+    )
+
+
+def _write_csv(frame: pd.DataFrame, tmp: Path) -> None:
+    # pandas writes floats with the shortest repr that parses back to the same
+    # double ("%.17g" digits where needed), so the round trip is exact.  Rows end
+    # in CRLF (RFC 4180): Python's csv writer quotes a field only if it holds a
+    # character of the line terminator, so with a bare "\n" a lone "\r" inside
+    # a text value would go out unquoted and split the row on reading.
+    frame.to_csv(tmp, index=True, encoding="utf-8", lineterminator="\r\n")
+
+
+def _write_parquet(
+    frame: pd.DataFrame,
+    tmp: Path,
+    document: dict[str, Any],
+    *,
+    preserve_index: bool | None,
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=preserve_index)
+    pq.write_table(_with_document(table, document), tmp)
+
+
+def _csv_options() -> dict[str, Any]:
+    # pandas < 3 parses floats exactly only with the round-trip parser; pandas 3
+    # does by default (and deprecates the option).
+    return {"float_precision": "round_trip"} if _PANDAS_MAJOR < 3 else {}
+
+
+def _soft_layout_error(path: Path, columns: Sequence[Any], problem: str) -> ValueError:
+    shown = [str(c) for c in columns[:8]] + (["..."] if len(columns) > 8 else [])
+    return ValueError(
+        f"{str(path)!r} is not a weaklabel soft-label file: {problem}. Expected the"
+        " columns <id>, proba_<class>..., label, confidence[, source columns...];"
+        f" found {shown}."
+    )
+
+
+def _check_soft_layout(path: Path, columns: Sequence[Any]) -> int:
+    """Check the column layout after the id; return the number of classes."""
+    cols = [str(c) for c in columns]
+    k = 0
+    while k < len(cols) and cols[k].startswith(PROBA_PREFIX):
+        k += 1
+    if k == 0:
+        raise _soft_layout_error(path, cols, "no proba_<class> columns after the id")
+    if cols[k : k + 2] != list(_RESERVED):
+        raise _soft_layout_error(
+            path, cols, "'label' and 'confidence' must follow the proba columns"
+        )
+    stray = [c for c in cols[k + 2 :] if c.startswith(PROBA_PREFIX)]
+    if stray:
+        raise _soft_layout_error(path, cols, f"stray probability columns {stray}")
+    return k
+
+
+def read_soft_labels(path: PathLike) -> pd.DataFrame:
+    """Read a soft-label file written by :func:`write_soft_labels`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.csv``, ``.parquet`` or ``.pq`` soft-label file.
+
+    Returns
+    -------
+    DataFrame
+        The frame :func:`soft_label_frame` built: indexed by the id column, with
+        ``proba_<class>`` (float64), ``label``, ``confidence`` and the source
+        columns.  Use :func:`proba_from_frame` and :func:`soft_label_classes` to
+        get the probabilities and class names back.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        Unknown suffix, or a file that is not a soft-label file (wrong columns,
+        invalid probabilities, a vote file, a newer format version).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "soft.csv"
+    >>> _ = write_soft_labels(out, [[0.25, 0.75]], classes=["no", "yes"])
+    >>> proba_from_frame(read_soft_labels(out))
+    array([[0.25, 0.75]])
+    """
+    fmt = _format_of(path, "read soft labels from")
+    p = _existing_file(path, "Soft-label file")
+    if fmt == "parquet":
+        table = _read_parquet_table(p, "soft labels")
+        document = _check_document(_parquet_document(table), p, _SOFT)
+        frame: pd.DataFrame = table.to_pandas()
+        k = _check_soft_layout(p, list(frame.columns))
+        if document and document.get("classes") != soft_label_classes(frame):
+            raise _soft_layout_error(
+                p,
+                list(frame.columns),
+                f"its metadata names the classes {document.get('classes')}, which do"
+                " not match the proba columns",
+            )
+    else:
+        frame, k = _read_soft_csv(p)
+    P = frame.iloc[:, :k].to_numpy()
+    try:
+        check_proba(P, name=f"the proba columns of {str(p)!r}")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{str(p)!r} is not a valid soft-label file: {exc}") from exc
+    return frame
+
+
+def _read_soft_csv(p: Path) -> tuple[pd.DataFrame, int]:
+    try:
+        header = list(pd.read_csv(p, nrows=0, encoding="utf-8").columns)
+    except (ValueError, UnicodeDecodeError) as exc:  # EmptyDataError, ParserError
+        raise ValueError(
+            f"{str(p)!r} is not a readable CSV soft-label file ({exc})."
+        ) from exc
+    if len(header) < 2:
+        raise _soft_layout_error(p, header, "too few columns")
+    k = _check_soft_layout(p, header[1:])
+    floats = [*header[1 : k + 1], "confidence"]
+    dtype: dict[str, Any] = dict.fromkeys(floats, "float64")
+    dtype["label"] = str
+    try:
+        frame = pd.read_csv(
+            p,
+            index_col=0,
+            dtype=dtype,
+            encoding="utf-8",
+            # Only empty fields are missing: "NA", "null", "nan" stay text.
+            keep_default_na=False,
+            na_values={c: [""] for c in header if c != "label"},
+            **_csv_options(),
+        )
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(
+            f"{str(p)!r} is not a valid CSV soft-label file ({exc})."
+        ) from exc
+    return frame, k
+
+
+def soft_label_classes(frame: pd.DataFrame) -> list[str]:
+    """The class names of a soft-label frame, from its ``proba_<class>`` columns.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A frame from :func:`read_soft_labels` or :func:`soft_label_frame`.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> soft_label_classes(soft_label_frame([[0.5, 0.5]], classes=["ham", "spam"]))
+    ['ham', 'spam']
+    """
+    names = [
+        str(c)[len(PROBA_PREFIX) :]
+        for c in frame.columns
+        if str(c).startswith(PROBA_PREFIX)
+    ]
+    if not names:
+        raise ValueError(
+            f"The frame has no {PROBA_PREFIX}<class> columns (columns:"
+            f" {[str(c) for c in frame.columns[:8]]}); expected a frame from"
+            " read_soft_labels."
+        )
+    return names
+
+
+def proba_from_frame(frame: pd.DataFrame) -> FloatArray:
+    """The probabilities of a soft-label frame as an (n, k) float64 array.
+
+    Columns are in class order (the order of :func:`soft_label_classes`).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A frame from :func:`read_soft_labels` or :func:`soft_label_frame`.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes)
+
+    Examples
+    --------
+    >>> proba_from_frame(soft_label_frame([[0.5, 0.5]]))
+    array([[0.5, 0.5]])
+    """
+    cols = [PROBA_PREFIX + c for c in soft_label_classes(frame)]
+    return np.array(frame[cols].to_numpy(dtype=np.float64), copy=True)
+
+
+# ----------------------------------------------------------------------------- votes
+
+
+def write_votes(
+    path: PathLike,
+    L: VoteMatrixLike,
+    *,
+    classes: Sequence[Any] | None = None,
+) -> Path:
+    """Write a vote matrix to Parquet or CSV, atomically.
+
+    One integer column per labeling function (int8 up to 127 classes, ``-1`` =
+    abstain) named after it, plus the row index.  Parquet also stores the class
+    names in its schema metadata (key ``b"weaklabel"``); CSV stores only the
+    votes, with the index as its first column.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        ``.parquet``/``.pq`` (recommended) or ``.csv``.
+    L : array-like, DataFrame or scipy.sparse of shape (n_samples, n_lfs)
+        Votes; a DataFrame (as returned by ``LFRegistry.apply``) keeps its LF
+        names, index and ``attrs["classes"]``; sparse input (``vote + 1``) is
+        written dense.  Other inputs get the names ``lf_0`` ... and ids ``0..n-1``.
+    classes : sequence of str, default=None
+        Class names; by default ``L.attrs["classes"]`` when present.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        Unknown suffix, invalid votes, or votes beyond the classes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "votes.parquet"
+    >>> _ = write_votes(out, [[0, -1], [1, 1]], classes=["ham", "spam"])
+    >>> L = read_votes(out)
+    >>> L.to_numpy().tolist(), L.attrs["classes"]
+    ([[0, -1], [1, 1]], ['ham', 'spam'])
+    """
+    fmt = _format_of(path, "write votes to")
+    frame, names_of_classes = _votes_frame(L, classes)
+    if fmt == "csv":
+        return atomic_write(path, lambda tmp: _write_csv(frame, tmp))
+    document = {
+        "format": _VOTES,
+        "version": FORMAT_VERSION,
+        "classes": names_of_classes,
+    }
+    return atomic_write(
+        path, lambda tmp: _write_parquet(frame, tmp, document, preserve_index=None)
+    )
+
+
+def _votes_frame(
+    L: Any, classes: Sequence[Any] | None
+) -> tuple[pd.DataFrame, list[str] | None]:
+    if classes is None and isinstance(L, pd.DataFrame):
+        classes = L.attrs.get("classes")
+    names_of_classes = None if classes is None else _check_classes(classes)
+    k = None if names_of_classes is None else len(names_of_classes)
+    V = check_votes(L, cardinality=k)
+    n, m = V.shape
+    lf_names = check_lf_names(lf_names_of(L) or [f"lf_{j}" for j in range(m)])
+    index = L.index if isinstance(L, pd.DataFrame) else pd.RangeIndex(n)
+    if index.name is not None and index.name in lf_names:
+        raise ValueError(
+            f"The index of L is named {index.name!r}, like one of its labeling"
+            " functions; rename the index (L.rename_axis('id')) or the LF."
+        )
+    dtype = vote_dtype(k if k is not None else max(int(V.max()) + 1, 2))
+    frame = pd.DataFrame(V.astype(dtype), index=index, columns=lf_names)
+    return frame, names_of_classes
+
+
+def read_votes(path: PathLike) -> pd.DataFrame:
+    """Read a vote matrix written by :func:`write_votes`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.parquet``/``.pq`` or ``.csv`` vote file.  A CSV file's first column
+        is taken as the row index.
+
+    Returns
+    -------
+    DataFrame of shape (n_samples, n_lfs)
+        Integer votes (int8 up to 127 classes, ``-1`` = abstain), one column per
+        LF, the saved index, and ``attrs["classes"]`` when the file names the
+        classes (Parquet).
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        Unknown suffix, or a file that does not hold a vote matrix (non-integer
+        columns, values below -1, a soft-label file).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "votes.csv"
+    >>> _ = write_votes(out, [[0, -1], [1, 1]])
+    >>> read_votes(out)
+       lf_0  lf_1
+    0     0    -1
+    1     1     1
+    """
+    fmt = _format_of(path, "read votes from")
+    p = _existing_file(path, "Votes file")
+    classes: list[str] | None = None
+    if fmt == "parquet":
+        table = _read_parquet_table(p, "a vote matrix")
+        document = _check_document(_parquet_document(table), p, _VOTES)
+        if document.get("classes") is not None:
+            classes = _check_classes(document["classes"], f"the classes of {str(p)!r}")
+        frame: pd.DataFrame = table.to_pandas()
+    else:
+        try:
+            frame = pd.read_csv(p, index_col=0, encoding="utf-8")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValueError(
+                f"{str(p)!r} is not a readable CSV vote file ({exc})."
+            ) from exc
+        if any(str(c).startswith(PROBA_PREFIX) for c in frame.columns):
+            raise ValueError(
+                f"{str(p)!r} looks like a soft-label file (it has proba_* columns),"
+                " not a vote matrix; read it with read_soft_labels."
+            )
+    if frame.shape[1] == 0:
+        raise ValueError(
+            f"{str(p)!r} does not hold a valid vote matrix: it has no labeling-function"
+            " columns (expected the row index, then one integer column per LF)."
+        )
+    try:
+        k = None if classes is None else len(classes)
+        V = check_votes(frame, cardinality=k, name="the votes")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{str(p)!r} does not hold a valid vote matrix: {exc}"
+        ) from exc
+    k = len(classes) if classes is not None else max(int(V.max()) + 1, 2)
+    dtype = vote_dtype(k)
+    if any(frame[c].dtype != dtype for c in frame.columns):
+        frame = frame.astype(dtype)
+    frame.columns = pd.Index([str(c) for c in frame.columns])
+    if classes is not None:
+        frame.attrs["classes"] = classes
+    return frame
