@@ -13,12 +13,12 @@ from weaklabel._validation import check_int_param, check_real_param
 from weaklabel.exceptions import ConvergenceWarning
 from weaklabel.label_model._base import BaseLabelModel
 from weaklabel.label_model._patterns import (
+    OneHotEM,
     Patterns,
     compress,
     e_step,
     majority_posterior,
-    vote_log_likelihood,
-    vote_statistics,
+    relative_log_joint,
 )
 from weaklabel.typing import RandomStateLike
 
@@ -175,15 +175,12 @@ class DawidSkene(BaseLabelModel):
     ) -> None:
         k = self.cardinality_
         P = compress(L, y)
-        m = P.n_lfs
         n = float(P.counts.sum())
-        onehot = P.one_hot(k)
-        onehot_T = onehot.T.tocsr()  # transposed once: both products are CSR
+        em = OneHotEM(P, k)
         A = _prior_counts(k, float(self.alpha))
-        w = P.counts[:, None]
 
         if self.init == "majority":
-            post = majority_posterior(P, k)
+            post = majority_posterior(P, k, onehot=em.onehot)
         else:
             post = rng.dirichlet(np.ones(k), size=P.n_patterns)
         if P.gold is not None:
@@ -195,19 +192,19 @@ class DawidSkene(BaseLabelModel):
         converged = False
         n_iter = 0
         delta = np.inf
-        ll = np.zeros(P.n_patterns)
+        ll_total = 0.0
         for n_iter in range(1, int(self.max_iter) + 1):  # noqa: B007
-            weighted = w * post
-            stats = vote_statistics(onehot_T, weighted, m)
-            prior, confusion = _m_step(stats, weighted.sum(axis=0), A)
+            stats = em.statistics(post)
+            prior, confusion = _m_step(stats, P.counts @ post, A)
             log_table = _log_table(confusion)
-            log_joint = vote_log_likelihood(onehot, log_table) + np.log(prior)
-            post, ll = e_step(log_joint, P.gold)
+            rel, offset = em.log_likelihood(log_table, np.log(prior))
+            post, ll = e_step(rel, P.gold)
+            ll_total = float(P.counts @ ll) + offset
             # MAP objective (monotone under EM): data log-likelihood + log priors.
             penalty = float(np.sum(A * log_table.transpose(0, 2, 1))) + float(
                 np.sum(np.log(prior))
             )
-            new_objective = (float(P.counts @ ll) + penalty) / n
+            new_objective = (ll_total + penalty) / n
             delta = new_objective - objective
             objective = new_objective
             if abs(delta) <= self.tol:
@@ -224,19 +221,21 @@ class DawidSkene(BaseLabelModel):
                 stacklevel=3,
             )
 
-        final = vote_statistics(onehot_T, w * post, m).transpose(0, 2, 1)  # (m, c, v)
-        fires_on = final.sum(axis=2)  # (m, c): expected class mix where j votes
+        final = em.statistics(post).transpose(0, 2, 1)  # (m, class, vote)
+        fires_on = final.sum(axis=2)  # (m, class): expected class mix where j votes
         mix = (fires_on + prior) / (fires_on.sum(axis=1, keepdims=True) + 1.0)
         self.class_prior_ = prior
         self.lf_confusion_ = confusion
         self.lf_accuracy_ = np.einsum("jc,jcc->j", mix, confusion)
         self.n_iter_ = int(n_iter)
         self.converged_ = bool(converged)
-        self.log_likelihood_ = float(P.counts @ ll)
+        self.log_likelihood_ = ll_total
 
     def _predict_proba_patterns(self, patterns: Patterns) -> npt.NDArray[np.float64]:
-        log_joint = vote_log_likelihood(
-            patterns.one_hot(self.cardinality_), _log_table(self.lf_confusion_)
-        ) + np.log(np.maximum(self.class_prior_, _TINY))
-        post, _ = e_step(log_joint)
+        rel = relative_log_joint(
+            patterns.one_hot(self.cardinality_),
+            _log_table(self.lf_confusion_),
+            np.log(np.maximum(self.class_prior_, _TINY)),
+        )
+        post, _ = e_step(rel)
         return post
