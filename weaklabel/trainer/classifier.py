@@ -1,0 +1,955 @@
+"""NoiseAwareClassifier: train any PyTorch module on probabilistic labels."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import json
+import logging
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import torch
+import torch.nn.functional as F  # noqa: N812
+from sklearn.base import BaseEstimator, ClassifierMixin
+from torch import nn
+from typing_extensions import Self
+
+from weaklabel._validation import (
+    as_generator,
+    check_gold,
+    check_int_param,
+    check_proba,
+    check_real_param,
+    check_votes,
+)
+from weaklabel.exceptions import NotFittedError
+from weaklabel.trainer._data import Features, as_features, make_loader, to_device
+from weaklabel.trainer.loss import make_loss, reduce_loss
+from weaklabel.trainer.modules import BUILTIN_MODULES, default_module
+from weaklabel.typing import ABSTAIN, RandomStateLike
+
+__all__ = ["NoiseAwareClassifier"]
+
+logger = logging.getLogger(__name__)
+
+_OWNER = "NoiseAwareClassifier"
+_CONFIG_FILE = "config.json"
+_WEIGHTS_FILE = "weights.pt"
+_FORMAT = "weaklabel.NoiseAwareClassifier/1"
+_OPTIMIZERS = ("adamw", "adam", "sgd")
+_SCHEDULES = ("cosine", "linear")
+
+ModuleSpec = nn.Module | Callable[[int, int], nn.Module] | None
+State = dict[str, torch.Tensor]
+
+
+class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
+    """Train a PyTorch classifier on soft (probabilistic) or hard labels.
+
+    The default loss is the expected cross-entropy under the label
+    distribution, ``F.cross_entropy(logits, proba)``, so a row labelled
+    ``[0.6, 0.4]`` pulls the model less than a confident one.  Mini-batches come
+    from a ``DataLoader`` shuffled by a local ``torch.Generator``; the global
+    torch and NumPy random states are never touched.
+
+    Extend it by overriding the hooks (as in skorch): :meth:`initialize`
+    builds the network and optimiser, :meth:`get_loss` turns logits into the
+    loss, :meth:`train_step` runs one optimisation step, :meth:`infer` runs the
+    network on a batch and :meth:`on_epoch_end` sees each epoch's record.
+
+    Parameters
+    ----------
+    module : torch.nn.Module, callable or None, default=None
+        The network: a module instance mapping a batch of features to
+        ``(batch, n_classes)`` logits (copied at each ``fit``, weights used as
+        given), or a factory ``module(n_features, n_classes) -> nn.Module``
+        (e.g. a module class, or :class:`~weaklabel.trainer.MLPNet`), built
+        afresh under ``random_state``.  ``None`` builds an MLP with one hidden
+        layer of 128 units and dropout 0.2 for the input width.
+    max_epochs : int, default=50
+        Maximum number of passes over the training rows.
+    batch_size : int, default=64
+        Rows per mini-batch (also used for prediction).
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : {"adamw", "adam", "sgd"} or callable, default="adamw"
+        Optimiser name (``"sgd"`` uses momentum 0.9), or a
+        ``torch.optim.Optimizer`` class / factory called as
+        ``optimizer(params, lr=lr, weight_decay=weight_decay)``.
+    weight_decay : float, default=1e-4
+        Weight decay (decoupled for AdamW, L2 otherwise).
+    lr_schedule : {None, "cosine", "linear"}, default=None
+        Per-step decay of the learning rate to 0 over ``max_epochs``: cosine
+        annealing, or linear.  ``None`` keeps it constant.
+    loss : {"soft_ce", "gce", "sce"}, default="soft_ce"
+        Soft cross-entropy, generalised cross-entropy (Zhang & Sabuncu, 2018)
+        or symmetric cross-entropy (Wang et al., 2019); the last two are more
+        robust to heavy label noise.  See :mod:`weaklabel.trainer.loss`.
+    loss_params : dict, default=None
+        Parameters of the loss: ``{"q": 0.7}`` for ``"gce"``; ``alpha``,
+        ``beta``, ``A`` for ``"sce"``.
+    confidence_weighting : bool, default=False
+        Weight each row by the confidence of its label, ``proba.max(axis=1)``,
+        so near-uniform rows count less (multiplies ``sample_weight``).
+    filter_abstain : bool, default=True
+        Drop the training rows on which every labeling function abstained:
+        rows of the vote matrix passed as ``fit(..., L=L)`` with no vote, and
+        hard labels equal to ``ABSTAIN`` (-1).
+    early_stopping : bool, default=True
+        Stop when the validation score has not improved for ``patience``
+        epochs and restore the best weights.  The score is accuracy on
+        ``(X_val, y_val)`` when given (ties broken by the lower cross-entropy
+        there), else the noise-aware loss on a held-out slice of
+        ``validation_fraction`` of the training rows.
+    patience : int, default=5
+        Epochs without improvement before stopping.
+    validation_fraction : float, default=0.1
+        Share of training rows held out when early stopping has no ``X_val``.
+    device : str, torch.device or None, default=None
+        Where to train: ``"cuda"`` when available, else ``"cpu"``.
+    progress : bool, default=False
+        Show a tqdm progress bar over epochs (on stderr).
+    random_state : int, numpy.random.Generator or None, default=None
+        Seed for the weight initialisation, dropout, shuffling and the
+        held-out split.  An int makes CPU training exactly reproducible.
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The trained network (best epoch's weights when early stopping).
+    optimizer_ : torch.optim.Optimizer
+        The optimiser (not restored by :meth:`load`).
+    scheduler_ : torch.optim.lr_scheduler.LRScheduler or None
+        The learning-rate schedule.
+    criterion_ : callable
+        Per-row loss ``f(logits, target) -> Tensor of shape (n,)``.
+    device_ : torch.device
+        Device the network lives on.
+    n_features_in_ : int or None
+        Input width (None for a Dataset of non-vector items).
+    n_classes_ : int
+        Number of classes.
+    classes_ : ndarray of shape (n_classes,)
+        ``arange(n_classes_)``.
+    history_ : list of dict
+        One record per epoch: ``epoch``, ``train_loss``, ``valid_loss``,
+        ``valid_accuracy`` (None without gold), ``lr``, ``dur`` (seconds),
+        ``best`` (whether it improved on the earlier epochs).
+    best_epoch_ : int
+        Epoch whose weights ``module_`` holds (the last one without early
+        stopping).
+    n_epochs_ : int
+        Epochs run.
+    n_filtered_ : int
+        Training rows dropped because every labeling function abstained.
+
+    See Also
+    --------
+    weaklabel.trainer.MLPNet, weaklabel.trainer.LogisticRegressionNet
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 5)).astype("float32")
+    >>> p1 = 1 / (1 + np.exp(-4 * X[:, 0]))
+    >>> proba = np.column_stack([1 - p1, p1])
+    >>> clf = NoiseAwareClassifier(max_epochs=20, random_state=0).fit(X, proba)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    >>> clf.score(X, (X[:, 0] > 0).astype(int)) > 0.9
+    True
+    """
+
+    def __init__(
+        self,
+        module: ModuleSpec = None,
+        *,
+        max_epochs: int = 50,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        optimizer: str | Callable[..., torch.optim.Optimizer] = "adamw",
+        weight_decay: float = 1e-4,
+        lr_schedule: Literal["cosine", "linear"] | None = None,
+        loss: Literal["soft_ce", "gce", "sce"] = "soft_ce",
+        loss_params: Mapping[str, float] | None = None,
+        confidence_weighting: bool = False,
+        filter_abstain: bool = True,
+        early_stopping: bool = True,
+        patience: int = 5,
+        validation_fraction: float = 0.1,
+        device: str | torch.device | None = None,
+        progress: bool = False,
+        random_state: RandomStateLike = None,
+    ) -> None:
+        self.module = module
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.lr_schedule = lr_schedule
+        self.loss = loss
+        self.loss_params = loss_params
+        self.confidence_weighting = confidence_weighting
+        self.filter_abstain = filter_abstain
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.device = device
+        self.progress = progress
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        X: Any,
+        proba: Any,
+        *,
+        L: Any = None,
+        sample_weight: Any = None,
+        X_val: Any = None,
+        y_val: Any = None,
+    ) -> Self:
+        """Train the network on ``X`` with labels ``proba``.
+
+        Parameters
+        ----------
+        X : array-like, scipy.sparse, torch.Tensor or torch Dataset
+            Features of shape (n_samples, n_features), or a map-style Dataset
+            whose items are the network's inputs for one row (a tensor, a
+            tuple passed as ``module(*item)`` or a dict passed as
+            ``module(**item)``).
+        proba : array-like of shape (n_samples, n_classes) or (n_samples,)
+            Soft labels whose rows sum to 1 (e.g. ``LabelModel.predict_proba``),
+            or hard class indices (``ABSTAIN`` = -1 marks unlabelled rows).
+        L : array-like or scipy.sparse of shape (n_samples, n_lfs), default=None
+            The vote matrix the labels came from; with ``filter_abstain`` the
+            rows on which every LF abstained are left out of training.  Dense
+            votes use ``ABSTAIN`` (-1); scipy.sparse votes store ``vote + 1``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight per row of the loss.
+        X_val, y_val : features and int array-like of shape (n_val,), default=None
+            Gold-labelled validation data, reported in ``history_`` and used
+            for early stopping.
+
+        Returns
+        -------
+        self : NoiseAwareClassifier
+            The fitted classifier.
+        """
+        self._check_params()
+        features = as_features(X, owner=_OWNER)
+        n = features.n_rows
+        targets, hard = self._check_labels(proba, n)
+        k = targets.shape[1]
+        keep = np.ones(n, dtype=bool) if hard is None else hard != ABSTAIN
+        if L is not None:
+            voted = _voted_rows(L, n, k)  # checked even when not filtering
+            if self.filter_abstain:
+                keep &= voted
+        rows = np.flatnonzero(keep).astype(np.int64)
+        if rows.size == 0:
+            raise ValueError(
+                "Every training row was dropped because every labeling function"
+                " abstained on it; check the LFs' coverage, or pass"
+                " filter_abstain=False with soft labels for those rows."
+            )
+        weights = self._row_weights(sample_weight, targets, n)
+        val = None
+        if X_val is not None or y_val is not None:
+            val = self._check_validation(X_val, y_val, features, k)
+
+        rng = as_generator(self.random_state)
+        init_seed, shuffle_seed = (int(s) for s in rng.integers(2**63 - 1, size=2))
+        holdout = np.empty(0, dtype=np.int64)
+        if self.early_stopping and val is None:
+            rows, holdout = _split_holdout(rows, self.validation_fraction, rng)
+
+        device = _resolve_device(self.device)
+        with _local_torch_rng(init_seed, device):
+            self.initialize(features.n_features, k, device=device)
+            self._check_output_width(features, rows[:2])
+            generator = torch.Generator().manual_seed(shuffle_seed)
+            extras = [torch.from_numpy(targets)]
+            if weights is not None:
+                extras.append(torch.from_numpy(weights))
+            self._train(features, rows, holdout, extras, val, generator)
+        self.n_filtered_ = int(n - keep.sum())
+        return self
+
+    def initialize(
+        self, n_features: int | None, n_classes: int, *, device: torch.device
+    ) -> Self:
+        """Build ``module_``, ``criterion_``, ``optimizer_`` and reset ``history_``.
+
+        Called by :meth:`fit` with torch's RNG seeded from ``random_state``.
+        """
+        module = self.module
+        if isinstance(module, nn.Module):
+            net = copy.deepcopy(module)
+        elif module is None:
+            if n_features is None:
+                raise ValueError(
+                    "module=None builds an MLP for the input width, but the width"
+                    " of these Dataset items is unknown (they are not 1-D"
+                    " tensors); pass module= explicitly."
+                )
+            net = default_module(n_features, n_classes)
+        elif callable(module):
+            if n_features is None:
+                raise ValueError(
+                    "A module factory is called with the input width, which is"
+                    " unknown for these Dataset items (they are not 1-D tensors);"
+                    " pass a module instance instead."
+                )
+            net = module(n_features, n_classes)
+            if not isinstance(net, nn.Module):
+                raise TypeError(
+                    f"The module factory {module!r} returned {type(net).__name__};"
+                    " expected a torch.nn.Module."
+                )
+        else:
+            raise TypeError(
+                "The 'module' parameter of NoiseAwareClassifier must be a"
+                " torch.nn.Module, a factory callable(n_features, n_classes) or"
+                f" None. Got {module!r} instead."
+            )
+        self.device_ = device
+        self.module_ = net.to(device)
+        self.n_features_in_ = n_features
+        self.n_classes_ = n_classes
+        self.classes_ = np.arange(n_classes)
+        self.criterion_ = make_loss(self.loss, self.loss_params)
+        self.optimizer_ = self._make_optimizer()
+        self.scheduler_: torch.optim.lr_scheduler.LRScheduler | None = None
+        self.history_: list[dict[str, Any]] = []
+        return self
+
+    def get_loss(
+        self, logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None
+    ) -> torch.Tensor:
+        """Return the scalar loss of a batch: mean of (weighted) per-row losses."""
+        return reduce_loss(self.criterion_(logits, target), weight)
+
+    def train_step(
+        self, batch: tuple[Any, torch.Tensor, torch.Tensor | None]
+    ) -> torch.Tensor:
+        """Run one optimisation step on ``(inputs, target, weight)``; return the loss."""
+        x, target, weight = batch
+        self.optimizer_.zero_grad(set_to_none=True)
+        loss = self.get_loss(self.infer(x), target, weight)
+        loss.backward()  # type: ignore[no-untyped-call]
+        self.optimizer_.step()
+        if self.scheduler_ is not None:
+            self.scheduler_.step()
+        return loss.detach()
+
+    def infer(self, x: Any) -> torch.Tensor:
+        """Run the network on one batch of inputs and return its logits."""
+        if isinstance(x, dict):
+            out = self.module_(**x)
+        elif isinstance(x, (tuple, list)):
+            out = self.module_(*x)
+        else:
+            out = self.module_(x)
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(
+                f"The module returned {type(out).__name__}; NoiseAwareClassifier"
+                " needs a tensor of logits of shape (batch, n_classes)."
+            )
+        return out
+
+    def on_epoch_end(self, record: dict[str, Any]) -> None:
+        """Hook called after each epoch with its ``history_`` record (no-op)."""
+
+    # ------------------------------------------------------------ predict
+    def predict_proba(self, X: Any) -> npt.NDArray[np.float64]:
+        """Return class probabilities, float64 of shape (n_samples, n_classes)."""
+        logits = self._logits(X, "predict_proba")
+        return F.softmax(logits.double(), dim=1).numpy()
+
+    def predict(self, X: Any) -> npt.NDArray[np.int64]:
+        """Return the most probable class index of each row."""
+        return self._logits(X, "predict").argmax(dim=1).numpy().astype(np.int64)
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Return the accuracy of :meth:`predict` against gold labels ``y``."""
+        pred = self.predict(X)
+        gold = check_gold(y, len(pred), self.n_classes_, allow_missing=False)
+        return float(np.average(pred == gold, weights=sample_weight))
+
+    # -------------------------------------------------------- persistence
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the weights and a JSON config to the directory ``path``.
+
+        ``weights.pt`` holds ``torch.save(module_.state_dict())`` and
+        ``config.json`` the parameters, the network's description, the
+        fitted attributes and a checksum of the weights.  Each file is
+        replaced atomically, the config last.  Returns the directory.
+        """
+        self._check_fitted("save")
+        out = Path(path)
+        out.mkdir(parents=True, exist_ok=True)
+        state = {k: v.detach().cpu() for k, v in self.module_.state_dict().items()}
+        with _atomic_file(out / _WEIGHTS_FILE) as fh:
+            torch.save(state, fh)
+        digest = _sha256(out / _WEIGHTS_FILE)
+        config = {
+            "format": _FORMAT,
+            "params": _json_params(self.get_params(deep=False)),
+            "module": _describe_module(self.module, self.module_),
+            "n_features_in_": self.n_features_in_,
+            "n_classes_": self.n_classes_,
+            "best_epoch_": self.best_epoch_,
+            "n_epochs_": self.n_epochs_,
+            "n_filtered_": self.n_filtered_,
+            "history_": self.history_,
+            "weights_sha256": digest,
+        }
+        with _atomic_file(out / _CONFIG_FILE) as fh:
+            fh.write(json.dumps(config, indent=2).encode())
+        return out
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        module: ModuleSpec = None,
+        device: str | torch.device | None = None,
+    ) -> NoiseAwareClassifier:
+        """Load a classifier written by :meth:`save`, ready to predict.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Directory given to :meth:`save`.
+        module : torch.nn.Module, callable or None, default=None
+            The network to load the weights into; required when it was a
+            user module (built-in ones are rebuilt from the config).
+        device : str, torch.device or None, default=None
+            Where to put the network (default: the saved ``device`` parameter,
+            i.e. CUDA when available unless it was set).
+
+        Returns
+        -------
+        NoiseAwareClassifier
+        """
+        src = Path(path)
+        try:
+            config = json.loads((src / _CONFIG_FILE).read_text())
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"{src / _CONFIG_FILE} not found; pass the directory that"
+                " NoiseAwareClassifier.save wrote."
+            ) from None
+        if config.get("format") != _FORMAT:
+            raise ValueError(
+                f"{src / _CONFIG_FILE} is not a NoiseAwareClassifier config"
+                f" (format {config.get('format')!r}, expected {_FORMAT!r})."
+            )
+        if _sha256(src / _WEIGHTS_FILE) != config["weights_sha256"]:
+            raise ValueError(
+                f"{src / _WEIGHTS_FILE} does not match {_CONFIG_FILE} (checksum"
+                " differs): the save was interrupted or the files were mixed up."
+                " Save the model again."
+            )
+        params = dict(config["params"])
+        spec = config["module"]
+        n_features, k = config["n_features_in_"], config["n_classes_"]
+        if device is not None:
+            params["device"] = str(device)
+        if module is None:
+            if spec["builtin"] is None:
+                raise ValueError(
+                    f"{src} was trained with the user module {spec['class']}; pass it"
+                    " again: NoiseAwareClassifier.load(path, module=...) with an"
+                    " instance or a factory(n_features, n_classes)."
+                )
+            net: nn.Module = BUILTIN_MODULES[spec["builtin"]](**spec["kwargs"])
+            module = _rebuild_module_param(spec)
+        elif isinstance(module, nn.Module):
+            net = copy.deepcopy(module)
+        else:
+            net = module(n_features, k)
+        state = torch.load(src / _WEIGHTS_FILE, map_location="cpu", weights_only=True)
+        try:
+            net.load_state_dict(state)
+        except RuntimeError as exc:
+            raise ValueError(
+                f"The weights in {src / _WEIGHTS_FILE} do not fit the module"
+                f" {type(net).__name__}: {exc}"
+            ) from exc
+        clf = cls(module=module, **params)
+        clf.device_ = _resolve_device(clf.device)
+        clf.module_ = net.to(clf.device_).eval()
+        clf.criterion_ = make_loss(clf.loss, clf.loss_params)
+        clf.n_features_in_, clf.n_classes_ = n_features, k
+        clf.classes_ = np.arange(k)
+        for name in ("history_", "best_epoch_", "n_epochs_", "n_filtered_"):
+            setattr(clf, name, config[name])
+        return clf
+
+    # ------------------------------------------------------------ private
+    def _check_params(self) -> None:
+        check_int_param(self.max_epochs, "max_epochs", _OWNER, low=1)
+        check_int_param(self.batch_size, "batch_size", _OWNER, low=1)
+        check_int_param(self.patience, "patience", _OWNER, low=1)
+        check_real_param(self.lr, "lr", _OWNER, low=0, low_inclusive=False)
+        check_real_param(self.weight_decay, "weight_decay", _OWNER, low=0)
+        check_real_param(
+            self.validation_fraction,
+            "validation_fraction",
+            _OWNER,
+            low=0,
+            high=0.9,
+            low_inclusive=False,
+        )
+        if not (callable(self.optimizer) or self.optimizer in _OPTIMIZERS):
+            raise ValueError(
+                f"The 'optimizer' parameter of {_OWNER} must be one of"
+                f" {list(_OPTIMIZERS)} or an optimizer class. Got"
+                f" {self.optimizer!r} instead."
+            )
+        if self.lr_schedule is not None and self.lr_schedule not in _SCHEDULES:
+            raise ValueError(
+                f"The 'lr_schedule' parameter of {_OWNER} must be None or one of"
+                f" {list(_SCHEDULES)}. Got {self.lr_schedule!r} instead."
+            )
+        for flag in (
+            "confidence_weighting",
+            "filter_abstain",
+            "early_stopping",
+            "progress",
+        ):
+            if not isinstance(getattr(self, flag), (bool, np.bool_)):
+                raise ValueError(
+                    f"The {flag!r} parameter of {_OWNER} must be a bool. Got"
+                    f" {getattr(self, flag)!r} instead."
+                )
+        make_loss(self.loss, self.loss_params)
+
+    def _check_labels(
+        self, proba: Any, n: int
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64] | None]:
+        """Return float32 targets (n, k) and the hard labels when 1-D were given."""
+        if proba is None:
+            raise TypeError(
+                f"{_OWNER}.fit needs labels: soft labels of shape (n_samples,"
+                " n_classes) or hard class indices of shape (n_samples,); got None."
+            )
+        arr = np.asarray(proba.to_numpy() if hasattr(proba, "to_numpy") else proba)
+        if arr.ndim not in (1, 2):
+            raise ValueError(
+                "proba must be soft labels of shape (n_samples, n_classes) or hard"
+                f" labels of shape (n_samples,); got shape {arr.shape}."
+            )
+        if arr.shape[0] != n:
+            raise ValueError(
+                f"X has {n} rows but proba has {arr.shape[0]}; pass one label row per"
+                " row of X, in the same order."
+            )
+        if arr.ndim == 2:
+            soft = check_proba(arr, n_samples=n)
+            if soft.shape[1] < 2:
+                raise ValueError(
+                    f"proba has {soft.shape[1]} column; expected one column per"
+                    " class and at least 2 classes."
+                )
+            return soft.astype(np.float32), None
+        is_float = arr.dtype.kind == "f" and not np.isnan(arr).any()
+        if is_float and not np.array_equal(arr, np.round(arr)):
+            raise TypeError(
+                "1-D proba must hold hard class indices; got fractional values."
+                " For binary soft labels p(class 1) pass"
+                " np.column_stack([1 - p, p])."
+            )
+        finite = arr[np.isfinite(arr)] if arr.dtype.kind in "biuf" else arr[:0]
+        top = int(finite.max()) if finite.size else 0
+        k = max(2, top + 1)
+        hard = check_gold(arr, n, k, name="proba", allow_missing=self.filter_abstain)
+        targets = np.zeros((n, k), dtype=np.float32)
+        labelled = hard != ABSTAIN
+        targets[np.flatnonzero(labelled), hard[labelled]] = 1.0
+        return targets, hard
+
+    def _row_weights(
+        self, sample_weight: Any, targets: npt.NDArray[np.float32], n: int
+    ) -> npt.NDArray[np.float32] | None:
+        w: npt.NDArray[np.float32] | None = None
+        if sample_weight is not None:
+            sw = np.asarray(sample_weight, dtype=np.float64)
+            if sw.shape != (n,):
+                raise ValueError(
+                    f"sample_weight must have shape ({n},), one weight per row of X;"
+                    f" got shape {sw.shape}."
+                )
+            if not np.isfinite(sw).all() or (sw < 0).any():
+                raise ValueError("sample_weight must be finite and non-negative.")
+            w = sw.astype(np.float32)
+        if self.confidence_weighting:
+            conf = targets.max(axis=1)
+            w = conf if w is None else w * conf
+        return w
+
+    def _check_validation(
+        self, X_val: Any, y_val: Any, features: Features, k: int
+    ) -> tuple[Features, torch.Tensor]:
+        if X_val is None or y_val is None:
+            raise ValueError(
+                "Pass X_val and y_val together (validation features and their gold"
+                " labels), or neither."
+            )
+        val = as_features(X_val, name="X_val", owner=_OWNER)
+        if (
+            val.n_features is not None
+            and features.n_features is not None
+            and val.n_features != features.n_features
+        ):
+            raise ValueError(
+                f"X_val has {val.n_features} features but X has"
+                f" {features.n_features}; transform both the same way."
+            )
+        gold = check_gold(y_val, val.n_rows, k, name="y_val", allow_missing=False)
+        return val, torch.from_numpy(gold)
+
+    def _check_output_width(
+        self, features: Features, rows: npt.NDArray[np.int64]
+    ) -> None:
+        self.module_.eval()
+        with torch.no_grad():
+            out = self.infer(to_device(features.take(rows), self.device_))
+        if out.ndim != 2 or out.shape[1] != self.n_classes_:
+            raise ValueError(
+                f"The module returns logits of shape {tuple(out.shape)} but the labels"
+                f" have {self.n_classes_} classes; make it output"
+                f" (batch, {self.n_classes_}). With hard labels whose highest"
+                " class is absent, pass one-hot soft labels with one column per"
+                " class instead (np.eye(n_classes)[y])."
+            )
+
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        params = self.module_.parameters()
+        kw: dict[str, Any] = {"lr": self.lr, "weight_decay": self.weight_decay}
+        if self.optimizer == "adamw":
+            return torch.optim.AdamW(params, **kw)
+        if self.optimizer == "adam":
+            return torch.optim.Adam(params, **kw)
+        if self.optimizer == "sgd":
+            return torch.optim.SGD(params, momentum=0.9, **kw)
+        if isinstance(self.optimizer, str):  # unreachable after _check_params
+            raise ValueError(f"Unknown optimizer {self.optimizer!r}.")
+        return self.optimizer(params, **kw)
+
+    def _train(
+        self,
+        features: Features,
+        rows: npt.NDArray[np.int64],
+        holdout: npt.NDArray[np.int64],
+        extras: list[torch.Tensor],
+        val: tuple[Features, torch.Tensor] | None,
+        generator: torch.Generator,
+    ) -> None:
+        loader = make_loader(
+            features, rows, self.batch_size, extras=extras, generator=generator
+        )
+        total_steps = self.max_epochs * len(loader)
+        if self.lr_schedule == "cosine":
+            self.scheduler_ = torch.optim.lr_scheduler.CosineAnnealingLR(
+                self.optimizer_, T_max=total_steps
+            )
+        elif self.lr_schedule == "linear":
+            self.scheduler_ = torch.optim.lr_scheduler.LinearLR(
+                self.optimizer_, 1.0, 0.0, total_iters=total_steps
+            )
+        best_score: tuple[float, ...] | None = None
+        best_state: State | None = None
+        self.best_epoch_ = 0
+        waited = 0
+        epochs = range(1, self.max_epochs + 1)
+        bar = _progress(epochs) if self.progress else None
+        for epoch in bar if bar is not None else epochs:
+            start = time.perf_counter()
+            record: dict[str, Any] = {
+                "epoch": epoch,
+                "lr": self.optimizer_.param_groups[0]["lr"],
+            }
+            record["train_loss"] = self._run_epoch(loader)
+            if not math.isfinite(record["train_loss"]):
+                raise FloatingPointError(
+                    f"The training loss became {record['train_loss']} in epoch {epoch};"
+                    f" the optimisation diverged. Lower lr (now {self.lr}), scale the"
+                    " features, or use lr_schedule='cosine'."
+                )
+            score = self._validate(record, features, holdout, extras, val)
+            improved = score is not None and (best_score is None or score > best_score)
+            record["best"] = improved
+            record["dur"] = time.perf_counter() - start
+            self.history_.append(record)
+            self.on_epoch_end(record)
+            logger.debug("epoch %s", record)
+            if bar is not None:
+                bar.set_postfix(
+                    {
+                        k: record[k]
+                        for k in ("train_loss", "valid_loss")
+                        if record[k] is not None
+                    }
+                )
+            if improved:
+                best_score, waited = score, 0
+                if self.early_stopping:
+                    best_state, self.best_epoch_ = _snapshot(self.module_), epoch
+            elif score is not None:
+                waited += 1
+                if self.early_stopping and waited >= self.patience:
+                    break
+        self.n_epochs_ = len(self.history_)
+        if best_state is not None:
+            self.module_.load_state_dict(best_state)
+        else:
+            self.best_epoch_ = self.n_epochs_
+        self.module_.eval()
+
+    def _run_epoch(self, loader: Any) -> float:
+        self.module_.train()
+        total = torch.zeros((), device=self.device_)
+        count = 0
+        for batch in loader:
+            x, target, *rest = to_device(batch, self.device_)
+            loss = self.train_step((x, target, rest[0] if rest else None))
+            total += loss * target.shape[0]
+            count += target.shape[0]
+        return float(total) / count  # one device sync per epoch
+
+    def _validate(
+        self,
+        record: dict[str, Any],
+        features: Features,
+        holdout: npt.NDArray[np.int64],
+        extras: list[torch.Tensor],
+        val: tuple[Features, torch.Tensor] | None,
+    ) -> tuple[float, ...] | None:
+        """Fill the record's validation entries; return the score to maximise."""
+        record["valid_loss"] = record["valid_accuracy"] = None
+        if val is not None:
+            val_features, gold = val
+            logits = self._logits_of(val_features, np.arange(val_features.n_rows))
+            loss = float(F.cross_entropy(logits, gold))
+            acc = float((logits.argmax(dim=1) == gold).double().mean())
+            record["valid_loss"], record["valid_accuracy"] = loss, acc
+            return (acc, -loss)
+        if holdout.size == 0:
+            return None
+        self.module_.eval()
+        total = torch.zeros((), device=self.device_)
+        loader = make_loader(features, holdout, self.batch_size, extras=extras)
+        with torch.inference_mode():
+            for batch in loader:
+                x, target, *rest = to_device(batch, self.device_)
+                batch_loss = self.get_loss(
+                    self.infer(x), target, rest[0] if rest else None
+                )
+                total += batch_loss * target.shape[0]
+        record["valid_loss"] = float(total) / holdout.size
+        return (-record["valid_loss"],)
+
+    def _logits(self, X: Any, method: str) -> torch.Tensor:
+        self._check_fitted(method)
+        features = as_features(X, owner=_OWNER)
+        if (
+            features.n_features is not None
+            and self.n_features_in_ is not None
+            and features.n_features != self.n_features_in_
+        ):
+            raise ValueError(
+                f"X has {features.n_features} features, but {_OWNER} was fitted"
+                f" with {self.n_features_in_}; transform X the same way as in fit."
+            )
+        return self._logits_of(features, np.arange(features.n_rows))
+
+    def _logits_of(
+        self, features: Features, rows: npt.NDArray[np.int64]
+    ) -> torch.Tensor:
+        """Logits of ``rows`` in eval mode, float32 on the CPU."""
+        self.module_.eval()
+        out = []
+        with torch.inference_mode():
+            for (x,) in make_loader(features, rows, self.batch_size):
+                out.append(self.infer(to_device(x, self.device_)).float().cpu())
+        return torch.cat(out)
+
+    def _check_fitted(self, method: str) -> None:
+        if not hasattr(self, "module_"):
+            raise NotFittedError(
+                f"This {_OWNER} instance is not fitted yet. Call 'fit' before"
+                f" '{method}'."
+            )
+
+
+# ---------------------------------------------------------------- helpers
+def _voted_rows(L: Any, n: int, k: int) -> npt.NDArray[np.bool_]:
+    """True for the rows of ``L`` where at least one LF voted."""
+    votes = check_votes(L, cardinality=k, owner=_OWNER, accept_sparse=True)
+    if votes.shape[0] != n:
+        raise ValueError(
+            f"L has {votes.shape[0]} rows but X has {n}; pass the vote matrix of"
+            " the training rows, in the same order."
+        )
+    if isinstance(votes, np.ndarray):
+        return np.asarray((votes != ABSTAIN).any(axis=1))
+    return np.asarray(np.diff(votes.indptr) > 0)
+
+
+def _split_holdout(
+    rows: npt.NDArray[np.int64], fraction: float, rng: np.random.Generator
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    n_hold = max(1, round(fraction * rows.size))
+    if rows.size - n_hold < 1:
+        raise ValueError(
+            f"Early stopping holds out {n_hold} of the {rows.size} training rows,"
+            " leaving none to train on; pass X_val/y_val or early_stopping=False."
+        )
+    perm = rng.permutation(rows.size)
+    return np.sort(rows[perm[n_hold:]]), np.sort(rows[perm[:n_hold]])
+
+
+def _resolve_device(device: str | torch.device | None) -> torch.device:
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"The 'device' parameter of {_OWNER} must be None, 'cpu', 'cuda' or a"
+            f" torch.device. Got {device!r} instead."
+        ) from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available here; pass"
+            " device='cpu' (or None to pick automatically)."
+        )
+    return dev
+
+
+@contextlib.contextmanager
+def _local_torch_rng(seed: int, device: torch.device) -> Iterator[None]:
+    """Seed torch's RNGs for the block and restore the caller's state after it.
+
+    Weight initialisation and dropout draw from torch's global generators; the
+    fork keeps those draws reproducible without changing the user's RNG state.
+    """
+    cuda = device.type == "cuda"
+    index = (
+        (device.index if device.index is not None else torch.cuda.current_device())
+        if cuda
+        else None
+    )
+    with torch.random.fork_rng(devices=[index] if cuda else []):
+        torch.default_generator.manual_seed(seed)
+        if cuda:
+            with torch.cuda.device(index):
+                torch.cuda.manual_seed(seed)
+        yield
+
+
+def _snapshot(module: nn.Module) -> State:
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def _progress(epochs: range) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(epochs, desc=_OWNER, unit="epoch")
+
+
+@contextlib.contextmanager
+def _atomic_file(target: Path) -> Iterator[Any]:
+    """Write to a temporary file next to ``target``, then rename it over ``target``."""
+    fd, tmp = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"{path} not found; pass the directory that NoiseAwareClassifier.save wrote."
+        ) from None
+
+
+def _json_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters for the config: JSON values kept, others reset to the default.
+
+    ``module`` is described separately; a callable ``optimizer`` or a
+    Generator ``random_state`` cannot be written and fall back to the default.
+    """
+    defaults = NoiseAwareClassifier().get_params(deep=False)
+    out: dict[str, Any] = {}
+    for key, default in defaults.items():
+        if key == "module":
+            continue
+        value = params[key]
+        if isinstance(value, torch.device):
+            value = str(value)
+        elif isinstance(value, Mapping):
+            value = dict(value)
+        try:
+            json.dumps(value)
+        except TypeError:
+            value = default
+        out[key] = value
+    return out
+
+
+def _describe_module(param: ModuleSpec, net: nn.Module) -> dict[str, Any]:
+    """How to rebuild ``net`` and the ``module`` parameter, for the config."""
+    builtins = tuple(BUILTIN_MODULES.values())
+    net_is_builtin = type(net) in builtins
+    if param is None:
+        param_spec: dict[str, Any] | None = None
+    elif isinstance(param, type) and param in builtins:
+        param_spec = {"class": param.__name__}
+    elif isinstance(param, nn.Module) and type(param) in builtins:
+        param_spec = {"class": type(param).__name__, "kwargs": param.init_kwargs}
+    else:
+        param_spec = {"class": None}  # a user module or factory: supplied on load
+    return {
+        "builtin": type(net).__name__ if net_is_builtin else None,
+        "kwargs": net.init_kwargs if net_is_builtin else None,
+        "class": f"{type(net).__module__}.{type(net).__qualname__}",
+        "param": param_spec,
+    }
+
+
+def _rebuild_module_param(spec: dict[str, Any]) -> ModuleSpec:
+    """The ``module`` parameter of a loaded classifier whose network is built in."""
+    param = spec["param"]
+    if param is None:
+        return None
+    if param["class"] is None:  # a factory such as partial(MLPNet, ...): rebuild it
+        return BUILTIN_MODULES[spec["builtin"]](**spec["kwargs"])
+    cls = BUILTIN_MODULES[param["class"]]
+    return cls(**param["kwargs"]) if "kwargs" in param else cls
