@@ -50,14 +50,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-import scipy.sparse as sp
+# One BLAS/OpenMP/torch thread per method unless told otherwise: on a shared
+# machine, multi-threaded torch (Snorkel) slows down many-fold under load.
+for _var in (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+):
+    os.environ.setdefault(_var, os.environ.get("BENCH_THREADS", "1"))
+
+import numpy as np  # noqa: E402
+import numpy.typing as npt  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import peers
-from benchmarks.lm_data import (
+from benchmarks import peers  # noqa: E402
+from benchmarks.lm_data import (  # noqa: E402
     DEFAULT_DATA_DIR,
     LMDataset,
     load_all,
