@@ -32,6 +32,8 @@ Interface (stable; other label models build on it)
     methods (see below).
 
 ``one_hot(patterns_or_L, cardinality) -> csr_array`` of shape (u, m*k)
+    (functions taking ``patterns`` also take a validated vote matrix, whose
+    rows are then used as they are, uncompressed)
     A 1.0 at column ``j*k + v`` for each non-abstain vote ``v`` of LF ``j``.
     With a per-LF table ``log_table`` of shape (m, k_vote, k_class) the
     class log-likelihoods of every pattern are one product:
@@ -282,7 +284,16 @@ def compress(L: Any, y: npt.ArrayLike | None = None) -> Patterns:
 
 
 def _as_patterns(P: Patterns | Any) -> Patterns:
-    return P if isinstance(P, Patterns) else compress(P)
+    """Wrap a raw (validated) vote matrix as uncompressed patterns, one per row."""
+    if isinstance(P, Patterns):
+        return P
+    votes = sp.csr_array(P) if sp.issparse(P) else np.asarray(P)
+    n = votes.shape[0]
+    return Patterns(
+        votes=votes,
+        counts=np.ones(n, dtype=np.float64),
+        inverse=np.arange(n, dtype=np.intp),
+    )
 
 
 def one_hot(
@@ -295,7 +306,7 @@ def one_hot(
 
     Parameters
     ----------
-    patterns : Patterns, or a validated vote matrix (compressed first)
+    patterns : Patterns, or a validated vote matrix (one pattern per row)
     cardinality : int
         Number of classes k.
     dtype : dtype, default=float64

@@ -1,0 +1,207 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.special import logsumexp
+
+from weaklabel._validation import check_votes
+from weaklabel.label_model import _patterns
+from weaklabel.label_model._patterns import (
+    OneHotEM,
+    compress,
+    e_step,
+    fired,
+    majority_posterior,
+    one_hot,
+    relative_log_joint,
+    vote_counts,
+    vote_log_likelihood,
+    vote_statistics,
+)
+from weaklabel.synthetic import make_votes
+
+
+@pytest.fixture
+def votes():
+    rng = np.random.default_rng(0)
+    return rng.integers(-1, 3, size=(500, 4)).astype(np.int32)
+
+
+def _dense_one_hot(L, k):
+    n, m = L.shape
+    out = np.zeros((n, m * k))
+    for i in range(n):
+        for j in range(m):
+            if L[i, j] >= 0:
+                out[i, j * k + L[i, j]] = 1.0
+    return out
+
+
+def test_compress_round_trip(votes):
+    P = compress(votes)
+    assert P.votes.dtype == np.int8
+    np.testing.assert_array_equal(P.votes[P.inverse], votes)
+    assert P.counts.sum() == votes.shape[0]
+    assert len({tuple(r) for r in P.votes}) == P.n_patterns  # all distinct
+    assert P.n_patterns == len({tuple(r) for r in votes})
+    assert (P.n_samples, P.n_lfs, P.is_sparse) == (500, 4, False)
+    np.testing.assert_array_equal(P.counts, np.bincount(P.inverse))
+
+
+def test_compress_keeps_first_appearance_order():
+    L = np.array([[1, 0], [0, 0], [1, 0], [-1, -1], [0, 0]])
+    P = compress(L)
+    np.testing.assert_array_equal(P.votes, [[1, 0], [0, 0], [-1, -1]])
+    np.testing.assert_array_equal(P.inverse, [0, 1, 0, 2, 1])
+    np.testing.assert_array_equal(P.counts, [2, 2, 1])
+
+
+@pytest.mark.parametrize("m", [1, 7, 8, 9, 16, 50])
+def test_compress_various_widths(m):
+    rng = np.random.default_rng(m)
+    L = rng.integers(-1, 2, size=(300, m))
+    L = np.vstack([L, L[:100]])  # guaranteed duplicates
+    P = compress(L)
+    np.testing.assert_array_equal(P.votes[P.inverse], L)
+    assert P.n_patterns == len({tuple(r) for r in L})
+
+
+def test_compress_large_vote_values_use_wider_dtype():
+    L = np.array([[200, -1], [3, 200], [200, -1]])
+    P = compress(L)
+    assert P.votes.dtype == np.int16
+    np.testing.assert_array_equal(P.votes[P.inverse], L)
+
+
+def test_compress_with_gold_separates_rows(votes):
+    y = np.where(np.arange(500) % 3 == 0, votes[:, 0].clip(0), -1)
+    P = compress(votes, y)
+    np.testing.assert_array_equal(P.votes[P.inverse], votes)
+    np.testing.assert_array_equal(P.gold[P.inverse], y)
+    assert P.n_patterns >= compress(votes).n_patterns
+
+
+def test_compress_hash_collision_falls_back_to_exact(votes, monkeypatch):
+    # Every row hashes to the same key: the exact check must catch it.
+    monkeypatch.setattr(
+        _patterns, "_row_hash", lambda V: np.zeros(V.shape[0], dtype=np.uint64)
+    )
+    P = compress(votes)
+    np.testing.assert_array_equal(P.votes[P.inverse], votes)
+    assert P.n_patterns == len({tuple(r) for r in votes})
+    first = [int(np.flatnonzero(P.inverse == i)[0]) for i in range(P.n_patterns)]
+    assert first == sorted(first)
+
+
+def test_compress_sparse_is_identity(votes):
+    S = check_votes(sp.csr_array(votes + 1), accept_sparse=True)
+    P = compress(S)
+    assert P.is_sparse
+    assert P.n_patterns == votes.shape[0]
+    np.testing.assert_array_equal(P.inverse, np.arange(votes.shape[0]))
+    np.testing.assert_array_equal(P.counts, np.ones(votes.shape[0]))
+
+
+def test_one_hot_dense_and_sparse_match_brute_force(votes):
+    k = 3
+    expected = _dense_one_hot(votes, k)
+    H = one_hot(votes, k)
+    assert isinstance(H, sp.csr_array)
+    assert H.has_sorted_indices
+    P = compress(votes)
+    np.testing.assert_array_equal(one_hot(P, k).toarray()[P.inverse], expected)
+    S = check_votes(sp.csr_array(votes + 1), accept_sparse=True)
+    np.testing.assert_array_equal(one_hot(compress(S), k).toarray(), expected)
+    np.testing.assert_array_equal(H.toarray(), expected)  # raw rows: uncompressed
+
+
+def test_one_hot_keeps_class_zero_in_sparse_input():
+    L = np.array([[0, -1], [-1, 0]])
+    S = check_votes(sp.csr_array(L + 1), accept_sparse=True)
+    np.testing.assert_array_equal(
+        one_hot(S, 2).toarray(), [[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]
+    )
+
+
+def test_fired_and_vote_counts(votes):
+    P = compress(votes)
+    np.testing.assert_array_equal(fired(P).toarray(), P.votes >= 0)
+    counts = vote_counts(P, 3)
+    expected = np.stack([(P.votes == c).sum(axis=1) for c in range(3)], axis=1)
+    np.testing.assert_array_equal(counts, expected)
+    np.testing.assert_array_equal(vote_counts(P, 3, onehot=one_hot(P, 3)), expected)
+    np.testing.assert_array_equal(P.vote_counts(3), expected)
+    np.testing.assert_array_equal(P.fired().toarray(), P.votes >= 0)
+
+
+def test_vote_counts_many_classes():
+    L = np.array([[70, 70, 3, -1], [-1, -1, -1, -1]])
+    counts = vote_counts(L, 100)
+    assert counts.shape == (2, 100)
+    assert counts[0, 70] == 2 and counts[0, 3] == 1 and counts.sum() == 3
+
+
+def test_majority_posterior_fraction_and_prior():
+    L = np.array([[0, 0, 1], [1, 1, 1], [-1, -1, -1], [0, 1, -1]])
+    post = majority_posterior(L, 2, prior=[0.2, 0.8])
+    np.testing.assert_allclose(post, [[2 / 3, 1 / 3], [0, 1], [0.2, 0.8], [0.5, 0.5]])
+
+
+def test_vote_log_likelihood_and_statistics_match_brute_force(votes):
+    rng = np.random.default_rng(1)
+    m, k = votes.shape[1], 3
+    table = rng.normal(size=(m, k, k))
+    H = one_hot(votes, k)
+    dense = _dense_one_hot(votes, k)
+    np.testing.assert_allclose(
+        vote_log_likelihood(H, table), dense @ table.reshape(m * k, k)
+    )
+    w = rng.random((votes.shape[0], k))
+    np.testing.assert_allclose(
+        vote_statistics(H.T.tocsr(), w, m), (dense.T @ w).reshape(m, k, k)
+    )
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_one_hot_em_matches_direct_products(k):
+    data = make_votes(400, 6, k, random_state=k)
+    y = np.where(np.arange(400) % 5 == 0, data.y, -1)
+    P = compress(data.L, y)
+    rng = np.random.default_rng(k)
+    table = np.log(rng.dirichlet(np.ones(k), size=(6, k)))  # (m, vote, class)
+    log_prior = np.log(rng.dirichlet(np.ones(k)))
+    em = OneHotEM(P, k)
+    full = vote_log_likelihood(em.onehot, table) + log_prior
+    rel, offset = em.log_likelihood(table, log_prior)
+    post_full, ll_full = e_step(full, P.gold)
+    post_rel, ll_rel = e_step(rel, P.gold)
+    np.testing.assert_allclose(post_rel, post_full, atol=1e-12)
+    np.testing.assert_allclose(P.counts @ ll_rel + offset, P.counts @ ll_full)
+    np.testing.assert_allclose(
+        relative_log_joint(em.onehot, table, log_prior), rel, atol=1e-12
+    )
+    expected = vote_statistics(em.onehot.T.tocsr(), P.counts[:, None] * post_full, 6)
+    np.testing.assert_allclose(em.statistics(post_full), expected, atol=1e-9)
+
+
+def test_e_step_matches_logsumexp_and_clamps_gold():
+    rng = np.random.default_rng(2)
+    log_joint = rng.normal(scale=30, size=(50, 4))
+    before = log_joint.copy()
+    post, ll = e_step(log_joint)
+    np.testing.assert_allclose(ll, logsumexp(log_joint, axis=1))
+    np.testing.assert_allclose(
+        post, np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
+    )
+    gold = np.full(50, -1)
+    gold[:5] = [0, 1, 2, 3, 0]
+    post_g, ll_g = e_step(log_joint, gold)
+    np.testing.assert_array_equal(post_g[:5], np.eye(4)[[0, 1, 2, 3, 0]])
+    np.testing.assert_allclose(ll_g[:5], log_joint[np.arange(5), gold[:5]])
+    np.testing.assert_allclose(post_g[5:], post[5:])
+    np.testing.assert_array_equal(log_joint, before)
+
+
+def test_e_step_extreme_values_stay_finite():
+    post, ll = e_step(np.array([[-1e4, 0.0], [-800.0, -800.0], [1e3, -1e3]]))
+    assert np.isfinite(post).all() and np.isfinite(ll).all()
+    np.testing.assert_allclose(post.sum(axis=1), 1.0)
