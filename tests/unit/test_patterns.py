@@ -137,7 +137,9 @@ def test_vote_counts_many_classes():
     L = np.array([[70, 70, 3, -1], [-1, -1, -1, -1]])
     counts = vote_counts(L, 100)
     assert counts.shape == (2, 100)
-    assert counts[0, 70] == 2 and counts[0, 3] == 1 and counts.sum() == 3
+    assert counts[0, 70] == 2
+    assert counts[0, 3] == 1
+    assert counts.sum() == 3
 
 
 def test_majority_posterior_fraction_and_prior():
@@ -203,5 +205,6 @@ def test_e_step_matches_logsumexp_and_clamps_gold():
 
 def test_e_step_extreme_values_stay_finite():
     post, ll = e_step(np.array([[-1e4, 0.0], [-800.0, -800.0], [1e3, -1e3]]))
-    assert np.isfinite(post).all() and np.isfinite(ll).all()
+    assert np.isfinite(post).all()
+    assert np.isfinite(ll).all()
     np.testing.assert_allclose(post.sum(axis=1), 1.0)
