@@ -1,0 +1,417 @@
+"""Contract checks run on every label model.
+
+To add a model, append its class to ``LABEL_MODELS`` (it must be constructible
+with no arguments; ``random_state`` is set by the tests).
+"""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import sklearn.exceptions
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import (
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_set_params,
+)
+
+from weaklabel.exceptions import NotFittedError
+from weaklabel.label_model import (
+    BaseLabelModel,
+    DawidSkene,
+    MajorityVote,
+    load_label_model,
+)
+from weaklabel.synthetic import make_votes
+
+LABEL_MODELS: list[type[BaseLabelModel]] = [MajorityVote, DawidSkene]
+try:
+    from weaklabel.label_model.generative import LabelModel
+except ImportError:  # pragma: no cover - until the generative model lands
+    pass
+else:
+    LABEL_MODELS.append(LabelModel)
+
+ids = [cls.__name__ for cls in LABEL_MODELS]
+parametrize_models = pytest.mark.parametrize("Model", LABEL_MODELS, ids=ids)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_votes(400, 6, 2, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def data3():
+    return make_votes(400, 5, 3, random_state=1)
+
+
+def _fit(Model, L, y=None, **params):
+    return Model(random_state=0, **params).fit(L, y)
+
+
+# ----------------------------------------------------------------- estimator API
+@parametrize_models
+def test_default_construction_and_clone(Model):
+    model = Model()
+    params = model.get_params()
+    assert "cardinality" in params
+    assert "random_state" in params
+    cloned = clone(Model(random_state=3))
+    assert cloned.get_params() == Model(random_state=3).get_params()
+    assert repr(model).startswith(Model.__name__)
+
+
+@parametrize_models
+def test_sklearn_parameter_checks(Model):
+    name = Model.__name__
+    check_no_attributes_set_in_init(name, Model())
+    check_get_params_invariance(name, Model())
+    check_set_params(name, Model())
+
+
+@parametrize_models
+def test_no_public_attributes_after_init(Model):
+    model = Model()
+    assert set(vars(model)) == set(model.get_params())
+    assert not [a for a in vars(model) if a.endswith("_")]
+
+
+@parametrize_models
+def test_fit_returns_self_and_sets_learned_attributes(Model, data):
+    model = Model(random_state=0)
+    assert model.fit(data.L) is model
+    assert model.n_lfs_in_ == 6
+    assert model.cardinality_ == 2
+    assert model.lf_names_in_ == [f"lf_{j}" for j in range(6)]
+    assert model.classes_ is None
+    assert model.class_prior_.shape == (2,)
+    np.testing.assert_allclose(model.class_prior_.sum(), 1.0)
+
+
+@parametrize_models
+@pytest.mark.parametrize("method", ["predict_proba", "predict", "score"])
+def test_not_fitted_error(Model, data, method):
+    model = Model()
+    args = (data.L, data.y) if method == "score" else (data.L,)
+    with pytest.raises(NotFittedError) as info:
+        getattr(model, method)(*args)
+    assert isinstance(info.value, sklearn.exceptions.NotFittedError)
+    assert str(info.value) == (
+        f"This {Model.__name__} instance is not fitted yet. Call 'fit' before"
+        f" '{method}'."
+    )
+
+
+@parametrize_models
+@pytest.mark.parametrize("k", [2, 3])
+def test_predict_proba_rows_are_distributions(Model, data, data3, k):
+    d = data if k == 2 else data3
+    proba = _fit(Model, d.L).predict_proba(d.L)
+    assert proba.shape == (d.L.shape[0], k)
+    assert proba.dtype == np.float64
+    assert np.isfinite(proba).all()
+    assert (proba >= 0).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+@parametrize_models
+def test_predict_matches_argmax(Model, data3):
+    model = _fit(Model, data3.L)
+    proba = model.predict_proba(data3.L)
+    pred = model.predict(data3.L, tie_break="lowest")
+    assert pred.dtype == np.int64
+    top = proba.max(axis=1)
+    assert np.all(proba[np.arange(len(pred)), pred] >= top - 1e-10)
+
+
+@parametrize_models
+def test_same_random_state_same_output(Model, data):
+    a = _fit(Model, data.L)
+    b = _fit(Model, data.L)
+    np.testing.assert_array_equal(a.predict_proba(data.L), b.predict_proba(data.L))
+    np.testing.assert_array_equal(a.predict(data.L), b.predict(data.L))
+
+
+@parametrize_models
+def test_refit_is_idempotent(Model, data, data3):
+    model = _fit(Model, data.L)
+    first = model.predict_proba(data.L)
+    model.fit(data3.L)
+    assert model.cardinality_ == 3
+    model.fit(data.L)
+    np.testing.assert_allclose(model.predict_proba(data.L), first, atol=1e-12)
+
+
+@parametrize_models
+def test_global_random_state_untouched(Model, data):
+    before = np.random.get_state()[1].copy()  # noqa: NPY002
+    model = Model(random_state=None).fit(data.L)
+    model.predict(data.L)
+    np.testing.assert_array_equal(np.random.get_state()[1], before)  # noqa: NPY002
+
+
+@parametrize_models
+def test_inputs_unchanged(Model, data):
+    L = data.L.copy()
+    df = pd.DataFrame(data.L.copy(), columns=[f"f{j}" for j in range(6)])
+    df_before = df.copy()
+    y = data.y.copy()
+    model = _fit(Model, L, y)
+    model.predict_proba(L)
+    model.score(L, y)
+    _fit(Model, df).predict_proba(df)
+    np.testing.assert_array_equal(L, data.L)
+    np.testing.assert_array_equal(y, data.y)
+    pd.testing.assert_frame_equal(df, df_before)
+
+
+@parametrize_models
+def test_predict_does_not_change_the_model(Model, data, data3):
+    model = _fit(Model, data.L)
+    state = pickle.dumps(model)
+    model.predict_proba(data.L[:7])
+    model.predict(data.L)
+    model.score(data.L, data.y)
+    assert pickle.dumps(model) == state
+
+
+@parametrize_models
+def test_wrong_number_of_lfs(Model, data):
+    model = _fit(Model, data.L)
+    with pytest.raises(ValueError, match="5 columns but .* fitted with 6"):
+        model.predict_proba(data.L[:, :5])
+
+
+@parametrize_models
+def test_lf_names_must_match(Model, data):
+    names = [f"f{j}" for j in range(6)]
+    model = _fit(Model, pd.DataFrame(data.L, columns=names))
+    assert model.lf_names_in_ == names
+    swapped = pd.DataFrame(data.L, columns=names[::-1])
+    with pytest.raises(ValueError, match="column 0 is 'f5' instead of 'f0'"):
+        model.predict_proba(swapped)
+    model.predict_proba(data.L)  # plain arrays carry no names: accepted
+
+
+@parametrize_models
+def test_pickle_round_trip(Model, data):
+    model = _fit(Model, data.L)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(
+        restored.predict_proba(data.L), model.predict_proba(data.L)
+    )
+
+
+@parametrize_models
+def test_json_round_trip_is_exact(Model, data3, tmp_path):
+    model = _fit(Model, data3.L)
+    path = tmp_path / "model.json"
+    model.save(path)
+    for restored in (load_label_model(path), Model.load(path)):
+        assert type(restored) is Model
+        assert restored.get_params() == model.get_params()
+        np.testing.assert_array_equal(
+            restored.predict_proba(data3.L), model.predict_proba(data3.L)
+        )
+        np.testing.assert_array_equal(restored.predict(data3.L), model.predict(data3.L))
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]  # no temp left
+
+
+@parametrize_models
+def test_json_round_trip_unfitted(Model, tmp_path):
+    path = tmp_path / "model.json"
+    Model(random_state=4).save(path)
+    restored = load_label_model(path)
+    assert restored.get_params() == Model(random_state=4).get_params()
+    with pytest.raises(NotFittedError):
+        restored.predict_proba(np.zeros((1, 2), dtype=int))
+
+
+@parametrize_models
+def test_save_is_not_pickle(Model, data, tmp_path):
+    path = tmp_path / "model.json"
+    _fit(Model, data.L).save(path)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("{")
+    assert '"format": "weaklabel.label_model"' in text
+
+
+@parametrize_models
+def test_dataframe_ndarray_sparse_agree(Model, data):
+    L = data.L
+    reference = _fit(Model, L).predict_proba(L)
+    df = pd.DataFrame(L, columns=[f"lf_{j}" for j in range(L.shape[1])])
+    S = sp.csr_array(L.astype(np.int64) + 1)
+    for variant in (df, S, sp.csr_matrix(S), L.astype(np.int64), L.astype(np.int16)):
+        proba = _fit(Model, variant).predict_proba(variant)
+        np.testing.assert_allclose(proba, reference, atol=1e-7)
+
+
+@parametrize_models
+def test_classes_from_dataframe_attrs(Model, data):
+    df = pd.DataFrame(data.L)
+    df.attrs["classes"] = ["ham", "spam", "eggs"]
+    model = _fit(Model, df)
+    assert model.cardinality_ == 3
+    assert model.classes_ == ["ham", "spam", "eggs"]
+    assert model.predict_proba(df).shape == (400, 3)
+    with pytest.raises(ValueError, match="names 3 classes"):
+        Model(cardinality=2).fit(df)
+
+
+@parametrize_models
+def test_cardinality_inferred_and_explicit(Model):
+    L = np.array([[0, -1], [-1, 0], [0, 0]])
+    assert Model().fit(L).cardinality_ == 2  # at least 2
+    assert Model().fit(L, y=[0, 3, -1]).cardinality_ == 4  # from gold
+    assert Model(cardinality=5).fit(L).predict_proba(L).shape == (3, 5)
+
+
+@parametrize_models
+def test_all_abstain_rows_get_class_prior(Model, data):
+    L = data.L.copy()
+    L[:10] = -1
+    model = _fit(Model, L)
+    proba = model.predict_proba(L[:10])
+    np.testing.assert_allclose(proba, np.tile(model.class_prior_, (10, 1)), atol=1e-9)
+
+
+@parametrize_models
+def test_all_abstain_matrix(Model):
+    L = np.full((20, 3), -1)
+    model = _fit(Model, L)
+    proba = model.predict_proba(L)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+@parametrize_models
+def test_partial_gold_is_accepted(Model, data):
+    y = np.where(np.arange(400) < 100, data.y, -1)
+    proba = _fit(Model, data.L, y).predict_proba(data.L)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+@parametrize_models
+@pytest.mark.parametrize("metric", ["accuracy", "f1", "f1_macro", "f1_micro"])
+def test_score_metrics(Model, data, metric):
+    model = _fit(Model, data.L)
+    score = model.score(data.L, data.y, metric=metric)
+    assert 0.5 < score <= 1.0
+    y = data.y.copy()
+    y[::2] = -1  # unknown rows are ignored
+    pred = model.predict(data.L)
+    known = y >= 0
+    if metric == "accuracy":
+        assert model.score(data.L, y) == pytest.approx(np.mean(pred[known] == y[known]))
+
+
+@parametrize_models
+def test_score_errors(Model, data, data3):
+    model = _fit(Model, data.L)
+    with pytest.raises(ValueError, match="metric must be one of"):
+        model.score(data.L, data.y, metric="auc")
+    with pytest.raises(ValueError, match="no known labels"):
+        model.score(data.L, np.full(400, -1))
+    with pytest.raises(ValueError, match="f1_macro"):
+        _fit(Model, data3.L).score(data3.L, data3.y, metric="f1")
+
+
+@parametrize_models
+def test_tie_break_options(Model):
+    L = np.array([[0, 1], [1, 0], [0, 0], [1, 1]] * 5)
+    model = _fit(Model, L, cardinality=2)
+    proba = model.predict_proba(L)
+    tied = np.isclose(proba[:, 0], proba[:, 1])
+    lowest = model.predict(L, tie_break="lowest")
+    abstain = model.predict(L, tie_break="abstain")
+    assert (lowest[tied] == 0).all()
+    assert (abstain[tied] == -1).all()
+    np.testing.assert_array_equal(abstain[~tied], lowest[~tied])
+    np.testing.assert_array_equal(model.predict(L), model.predict(L))
+    with pytest.raises(ValueError, match="tie_break must be one of"):
+        model.predict(L, tie_break="first")
+
+
+# ------------------------------------------------------------------- bad inputs
+BAD_VOTES = [
+    (np.array([[0.0, np.nan], [1.0, 0.0]]), ValueError, "NaN"),
+    (np.array([[0.5, 1.0], [1.0, 0.0]]), TypeError, "must contain integers"),
+    (np.array([0, 1, 1]), ValueError, "2-D"),
+    (np.zeros((0, 3), dtype=int), ValueError, "empty"),
+    (np.zeros((3, 0), dtype=int), ValueError, "empty"),
+    (np.array([[0, -2], [1, 0]]), ValueError, "-2"),
+    (np.array([[True, False]]), TypeError, "booleans"),
+    (np.array([["a", "b"]]), TypeError, "integers"),
+    (None, TypeError, "got None"),
+]
+
+
+@parametrize_models
+@pytest.mark.parametrize(("L", "exc", "match"), BAD_VOTES)
+def test_bad_votes_in_fit(Model, L, exc, match):
+    with pytest.raises(exc, match=match):
+        Model().fit(L)
+
+
+@parametrize_models
+def test_vote_above_cardinality(Model, data):
+    with pytest.raises(ValueError, match="contains the vote 2, but cardinality is 2"):
+        Model(cardinality=2).fit(np.array([[0, 2], [1, 0]]))
+    model = _fit(Model, data.L)
+    with pytest.raises(ValueError, match="cardinality is 2"):
+        model.predict_proba(np.full((2, 6), 2))
+
+
+@parametrize_models
+def test_bad_gold(Model, data):
+    with pytest.raises(ValueError, match="399 labels but L has 400 rows"):
+        Model().fit(data.L, data.y[:-1])
+    with pytest.raises(ValueError, match="expected class indices"):
+        Model(cardinality=2).fit(data.L, np.full(400, 2))
+    with pytest.raises(ValueError, match="NaN"):
+        Model().fit(data.L, np.full(400, np.nan))
+
+
+@parametrize_models
+def test_bad_common_params(Model, data):
+    with pytest.raises(ValueError, match="'cardinality' parameter"):
+        Model(cardinality=1).fit(data.L)
+    with pytest.raises(TypeError, match="random_state"):
+        Model(random_state="seed").fit(data.L)
+
+
+@parametrize_models
+def test_load_errors(Model, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("not json", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a weaklabel model file"):
+        load_label_model(bad)
+    bad.write_text('{"format": "other"}', encoding="utf-8")
+    with pytest.raises(ValueError, match="not a weaklabel model file"):
+        load_label_model(bad)
+    bad.write_text(
+        '{"format": "weaklabel.label_model", "format_version": 99, "class": "x",'
+        ' "params": {}, "attributes": null}',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="Upgrade weaklabel"):
+        load_label_model(bad)
+    bad.write_text(
+        '{"format": "weaklabel.label_model", "format_version": 1, "class": "Evil",'
+        ' "params": {}, "attributes": null}',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="not a known label model"):
+        load_label_model(bad)
+    with pytest.raises(FileNotFoundError):
+        load_label_model(tmp_path / "missing.json")
+    other = next(c for c in (MajorityVote, DawidSkene) if c is not Model)
+    path = tmp_path / "other.json"
+    other().save(path)
+    with pytest.raises(TypeError, match=f"not a {Model.__name__}"):
+        Model.load(path)
