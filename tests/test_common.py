@@ -182,7 +182,7 @@ def test_predict_does_not_change_the_model(Model, data, data3):
 @parametrize_models
 def test_wrong_number_of_lfs(Model, data):
     model = _fit(Model, data.L)
-    with pytest.raises(ValueError, match="5 columns but .* fitted with 6"):
+    with pytest.raises(ValueError, match=r"5 columns but .* fitted with 6"):
         model.predict_proba(data.L[:, :5])
 
 
