@@ -1,4 +1,4 @@
-"""Input handling for the trainer (private).
+"""Input handling for the trainer (private): features, labels and batches.
 
 Features are wrapped once, at the start of ``fit``/``predict``, in a small
 object that hands out mini-batches by row index: dense arrays become one
@@ -21,14 +21,21 @@ import scipy.sparse as sp
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 
+from weaklabel._validation import check_gold, check_proba, check_votes
+from weaklabel.typing import ABSTAIN
+
 __all__ = [
     "ArrayFeatures",
     "DatasetFeatures",
     "Features",
     "SparseFeatures",
     "as_features",
+    "check_labels",
     "make_loader",
+    "row_weights",
+    "split_holdout",
     "to_device",
+    "voted_rows",
 ]
 
 IndexArray = npt.NDArray[np.int64]
@@ -194,6 +201,112 @@ def _torch_sparse_to_scipy(X: torch.Tensor, name: str) -> sp.csr_array:
     )
 
 
+# ------------------------------------------------------------------ labels
+def check_labels(
+    proba: Any, n: int, *, allow_abstain: bool
+) -> tuple[npt.NDArray[np.float32], IndexArray | None]:
+    """Validate labels; return float32 targets (n, k), and the hard labels if 1-D.
+
+    ``proba`` holds soft labels of shape (n, k) whose rows sum to 1, or hard
+    class indices of shape (n,) where ``ABSTAIN`` is allowed when
+    ``allow_abstain`` (those rows get all-zero targets).
+    """
+    if proba is None:
+        raise TypeError(
+            "NoiseAwareClassifier.fit needs labels: soft labels of shape (n_samples,"
+            " n_classes) or hard class indices of shape (n_samples,); got None."
+        )
+    arr = np.asarray(proba.to_numpy() if hasattr(proba, "to_numpy") else proba)
+    if arr.ndim not in (1, 2):
+        raise ValueError(
+            "proba must be soft labels of shape (n_samples, n_classes) or hard"
+            f" labels of shape (n_samples,); got shape {arr.shape}."
+        )
+    if arr.shape[0] != n:
+        raise ValueError(
+            f"X has {n} rows but proba has {arr.shape[0]}; pass one label row per"
+            " row of X, in the same order."
+        )
+    if arr.ndim == 2:
+        soft = check_proba(arr, n_samples=n)
+        if soft.shape[1] < 2:
+            raise ValueError(
+                f"proba has {soft.shape[1]} column; expected one column per"
+                " class and at least 2 classes."
+            )
+        return soft.astype(np.float32), None
+    is_float = arr.dtype.kind == "f" and not np.isnan(arr).any()
+    if is_float and not np.array_equal(arr, np.round(arr)):
+        raise TypeError(
+            "1-D proba must hold hard class indices; got fractional values."
+            " For binary soft labels p(class 1) pass"
+            " np.column_stack([1 - p, p])."
+        )
+    finite = arr[np.isfinite(arr)] if arr.dtype.kind in "biuf" else arr[:0]
+    top = int(finite.max()) if finite.size else 0
+    k = max(2, top + 1)
+    hard = check_gold(arr, n, k, name="proba", allow_missing=allow_abstain)
+    targets = np.zeros((n, k), dtype=np.float32)
+    labelled = hard != ABSTAIN
+    targets[np.flatnonzero(labelled), hard[labelled]] = 1.0
+    return targets, hard
+
+
+def row_weights(
+    sample_weight: Any,
+    targets: npt.NDArray[np.float32],
+    *,
+    confidence_weighting: bool,
+) -> npt.NDArray[np.float32] | None:
+    """Per-row loss weights: ``sample_weight`` times ``targets.max(1)`` if asked."""
+    n = targets.shape[0]
+    w: npt.NDArray[np.float32] | None = None
+    if sample_weight is not None:
+        sw = np.asarray(sample_weight, dtype=np.float64)
+        if sw.shape != (n,):
+            raise ValueError(
+                f"sample_weight must have shape ({n},), one weight per row of X;"
+                f" got shape {sw.shape}."
+            )
+        if not np.isfinite(sw).all() or (sw < 0).any():
+            raise ValueError("sample_weight must be finite and non-negative.")
+        w = sw.astype(np.float32)
+    if confidence_weighting:
+        conf = targets.max(axis=1)
+        w = conf if w is None else w * conf
+    return w
+
+
+def voted_rows(L: Any, n: int, k: int) -> npt.NDArray[np.bool_]:
+    """True for the rows of ``L`` where at least one LF voted."""
+    votes = check_votes(
+        L, cardinality=k, owner="NoiseAwareClassifier", accept_sparse=True
+    )
+    if votes.shape[0] != n:
+        raise ValueError(
+            f"L has {votes.shape[0]} rows but X has {n}; pass the vote matrix of"
+            " the training rows, in the same order."
+        )
+    if isinstance(votes, np.ndarray):
+        return np.asarray((votes != ABSTAIN).any(axis=1))
+    return np.asarray(np.diff(votes.indptr) > 0)
+
+
+def split_holdout(
+    rows: IndexArray, fraction: float, rng: np.random.Generator
+) -> tuple[IndexArray, IndexArray]:
+    """Split ``rows`` at random into (train, held-out ``fraction``), each sorted."""
+    n_hold = max(1, round(fraction * rows.size))
+    if rows.size - n_hold < 1:
+        raise ValueError(
+            f"Early stopping holds out {n_hold} of the {rows.size} training rows,"
+            " leaving none to train on; pass X_val/y_val or early_stopping=False."
+        )
+    perm = rng.permutation(rows.size)
+    return np.sort(rows[perm[n_hold:]]), np.sort(rows[perm[:n_hold]])
+
+
+# ----------------------------------------------------------------- batches
 class _IndexBatches(Sampler[IndexArray]):
     """Yields arrays of row indices, shuffled with a local generator when given."""
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import hashlib
-import json
 import logging
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -27,14 +24,28 @@ from weaklabel._validation import (
     as_generator,
     check_gold,
     check_int_param,
-    check_proba,
     check_real_param,
-    check_votes,
 )
 from weaklabel.exceptions import NotFittedError
-from weaklabel.trainer._data import Features, as_features, make_loader, to_device
+from weaklabel.trainer._data import (
+    Features,
+    as_features,
+    check_labels,
+    make_loader,
+    row_weights,
+    split_holdout,
+    to_device,
+    voted_rows,
+)
+from weaklabel.trainer._persist import (
+    FITTED_ATTRS,
+    ModuleSpec,
+    build_network,
+    read_model,
+    write_model,
+)
 from weaklabel.trainer.loss import make_loss, reduce_loss
-from weaklabel.trainer.modules import BUILTIN_MODULES, default_module
+from weaklabel.trainer.modules import default_module
 from weaklabel.typing import ABSTAIN, RandomStateLike
 
 __all__ = ["NoiseAwareClassifier"]
@@ -42,13 +53,9 @@ __all__ = ["NoiseAwareClassifier"]
 logger = logging.getLogger(__name__)
 
 _OWNER = "NoiseAwareClassifier"
-_CONFIG_FILE = "config.json"
-_WEIGHTS_FILE = "weights.pt"
-_FORMAT = "weaklabel.NoiseAwareClassifier/1"
 _OPTIMIZERS = ("adamw", "adam", "sgd")
 _SCHEDULES = ("cosine", "linear")
 
-ModuleSpec = nn.Module | Callable[[int, int], nn.Module] | None
 State = dict[str, torch.Tensor]
 
 
@@ -250,11 +257,11 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
         self._check_params()
         features = as_features(X, owner=_OWNER)
         n = features.n_rows
-        targets, hard = self._check_labels(proba, n)
+        targets, hard = check_labels(proba, n, allow_abstain=self.filter_abstain)
         k = targets.shape[1]
         keep = np.ones(n, dtype=bool) if hard is None else hard != ABSTAIN
         if L is not None:
-            voted = _voted_rows(L, n, k)  # checked even when not filtering
+            voted = voted_rows(L, n, k)  # checked even when not filtering
             if self.filter_abstain:
                 keep &= voted
         rows = np.flatnonzero(keep).astype(np.int64)
@@ -264,7 +271,9 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
                 " abstained on it; check the LFs' coverage, or pass"
                 " filter_abstain=False with soft labels for those rows."
             )
-        weights = self._row_weights(sample_weight, targets, n)
+        weights = row_weights(
+            sample_weight, targets, confidence_weighting=self.confidence_weighting
+        )
         val = None
         if X_val is not None or y_val is not None:
             val = self._check_validation(X_val, y_val, features, k)
@@ -273,7 +282,7 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
         init_seed, shuffle_seed = (int(s) for s in rng.integers(2**63 - 1, size=2))
         holdout = np.empty(0, dtype=np.int64)
         if self.early_stopping and val is None:
-            rows, holdout = _split_holdout(rows, self.validation_fraction, rng)
+            rows, holdout = split_holdout(rows, self.validation_fraction, rng)
 
         device = _resolve_device(self.device)
         with _local_torch_rng(init_seed, device):
@@ -393,32 +402,18 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
         """Write the weights and a JSON config to the directory ``path``.
 
         ``weights.pt`` holds ``torch.save(module_.state_dict())`` and
-        ``config.json`` the parameters, the network's description, the
+        ``config.json`` the parameters, how to rebuild the network, the
         fitted attributes and a checksum of the weights.  Each file is
         replaced atomically, the config last.  Returns the directory.
         """
         self._check_fitted("save")
-        out = Path(path)
-        out.mkdir(parents=True, exist_ok=True)
-        state = {k: v.detach().cpu() for k, v in self.module_.state_dict().items()}
-        with _atomic_file(out / _WEIGHTS_FILE) as fh:
-            torch.save(state, fh)
-        digest = _sha256(out / _WEIGHTS_FILE)
-        config = {
-            "format": _FORMAT,
-            "params": _json_params(self.get_params(deep=False)),
-            "module": _describe_module(self.module, self.module_),
-            "n_features_in_": self.n_features_in_,
-            "n_classes_": self.n_classes_,
-            "best_epoch_": self.best_epoch_,
-            "n_epochs_": self.n_epochs_,
-            "n_filtered_": self.n_filtered_,
-            "history_": self.history_,
-            "weights_sha256": digest,
-        }
-        with _atomic_file(out / _CONFIG_FILE) as fh:
-            fh.write(json.dumps(config, indent=2).encode())
-        return out
+        return write_model(
+            path,
+            self.module_,
+            params=self.get_params(deep=False),
+            defaults=type(self)().get_params(deep=False),
+            fitted={name: getattr(self, name) for name in FITTED_ATTRS},
+        )
 
     @classmethod
     def load(
@@ -427,8 +422,11 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
         *,
         module: ModuleSpec = None,
         device: str | torch.device | None = None,
-    ) -> NoiseAwareClassifier:
+    ) -> Self:
         """Load a classifier written by :meth:`save`, ready to predict.
+
+        The optimiser state is not saved: calling ``fit`` on the result trains
+        afresh with the saved parameters.
 
         Parameters
         ----------
@@ -445,59 +443,18 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
         -------
         NoiseAwareClassifier
         """
-        src = Path(path)
-        try:
-            config = json.loads((src / _CONFIG_FILE).read_text())
-        except FileNotFoundError:
-            raise FileNotFoundError(
-                f"{src / _CONFIG_FILE} not found; pass the directory that"
-                " NoiseAwareClassifier.save wrote."
-            ) from None
-        if config.get("format") != _FORMAT:
-            raise ValueError(
-                f"{src / _CONFIG_FILE} is not a NoiseAwareClassifier config"
-                f" (format {config.get('format')!r}, expected {_FORMAT!r})."
-            )
-        if _sha256(src / _WEIGHTS_FILE) != config["weights_sha256"]:
-            raise ValueError(
-                f"{src / _WEIGHTS_FILE} does not match {_CONFIG_FILE} (checksum"
-                " differs): the save was interrupted or the files were mixed up."
-                " Save the model again."
-            )
+        config, state = read_model(path)
+        net, module = build_network(config, state, module)
         params = dict(config["params"])
-        spec = config["module"]
-        n_features, k = config["n_features_in_"], config["n_classes_"]
         if device is not None:
             params["device"] = str(device)
-        if module is None:
-            if spec["builtin"] is None:
-                raise ValueError(
-                    f"{src} was trained with the user module {spec['class']}; pass it"
-                    " again: NoiseAwareClassifier.load(path, module=...) with an"
-                    " instance or a factory(n_features, n_classes)."
-                )
-            net: nn.Module = BUILTIN_MODULES[spec["builtin"]](**spec["kwargs"])
-            module = _rebuild_module_param(spec)
-        elif isinstance(module, nn.Module):
-            net = copy.deepcopy(module)
-        else:
-            net = module(n_features, k)
-        state = torch.load(src / _WEIGHTS_FILE, map_location="cpu", weights_only=True)
-        try:
-            net.load_state_dict(state)
-        except RuntimeError as exc:
-            raise ValueError(
-                f"The weights in {src / _WEIGHTS_FILE} do not fit the module"
-                f" {type(net).__name__}: {exc}"
-            ) from exc
         clf = cls(module=module, **params)
         clf.device_ = _resolve_device(clf.device)
         clf.module_ = net.to(clf.device_).eval()
         clf.criterion_ = make_loss(clf.loss, clf.loss_params)
-        clf.n_features_in_, clf.n_classes_ = n_features, k
-        clf.classes_ = np.arange(k)
-        for name in ("history_", "best_epoch_", "n_epochs_", "n_filtered_"):
+        for name in FITTED_ATTRS:
             setattr(clf, name, config[name])
+        clf.classes_ = np.arange(clf.n_classes_)
         return clf
 
     # ------------------------------------------------------------ private
@@ -538,69 +495,6 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
                     f" {getattr(self, flag)!r} instead."
                 )
         make_loss(self.loss, self.loss_params)
-
-    def _check_labels(
-        self, proba: Any, n: int
-    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64] | None]:
-        """Return float32 targets (n, k) and the hard labels when 1-D were given."""
-        if proba is None:
-            raise TypeError(
-                f"{_OWNER}.fit needs labels: soft labels of shape (n_samples,"
-                " n_classes) or hard class indices of shape (n_samples,); got None."
-            )
-        arr = np.asarray(proba.to_numpy() if hasattr(proba, "to_numpy") else proba)
-        if arr.ndim not in (1, 2):
-            raise ValueError(
-                "proba must be soft labels of shape (n_samples, n_classes) or hard"
-                f" labels of shape (n_samples,); got shape {arr.shape}."
-            )
-        if arr.shape[0] != n:
-            raise ValueError(
-                f"X has {n} rows but proba has {arr.shape[0]}; pass one label row per"
-                " row of X, in the same order."
-            )
-        if arr.ndim == 2:
-            soft = check_proba(arr, n_samples=n)
-            if soft.shape[1] < 2:
-                raise ValueError(
-                    f"proba has {soft.shape[1]} column; expected one column per"
-                    " class and at least 2 classes."
-                )
-            return soft.astype(np.float32), None
-        is_float = arr.dtype.kind == "f" and not np.isnan(arr).any()
-        if is_float and not np.array_equal(arr, np.round(arr)):
-            raise TypeError(
-                "1-D proba must hold hard class indices; got fractional values."
-                " For binary soft labels p(class 1) pass"
-                " np.column_stack([1 - p, p])."
-            )
-        finite = arr[np.isfinite(arr)] if arr.dtype.kind in "biuf" else arr[:0]
-        top = int(finite.max()) if finite.size else 0
-        k = max(2, top + 1)
-        hard = check_gold(arr, n, k, name="proba", allow_missing=self.filter_abstain)
-        targets = np.zeros((n, k), dtype=np.float32)
-        labelled = hard != ABSTAIN
-        targets[np.flatnonzero(labelled), hard[labelled]] = 1.0
-        return targets, hard
-
-    def _row_weights(
-        self, sample_weight: Any, targets: npt.NDArray[np.float32], n: int
-    ) -> npt.NDArray[np.float32] | None:
-        w: npt.NDArray[np.float32] | None = None
-        if sample_weight is not None:
-            sw = np.asarray(sample_weight, dtype=np.float64)
-            if sw.shape != (n,):
-                raise ValueError(
-                    f"sample_weight must have shape ({n},), one weight per row of X;"
-                    f" got shape {sw.shape}."
-                )
-            if not np.isfinite(sw).all() or (sw < 0).any():
-                raise ValueError("sample_weight must be finite and non-negative.")
-            w = sw.astype(np.float32)
-        if self.confidence_weighting:
-            conf = targets.max(axis=1)
-            w = conf if w is None else w * conf
-        return w
 
     def _check_validation(
         self, X_val: Any, y_val: Any, features: Features, k: int
@@ -798,32 +692,6 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
 
 
 # ---------------------------------------------------------------- helpers
-def _voted_rows(L: Any, n: int, k: int) -> npt.NDArray[np.bool_]:
-    """True for the rows of ``L`` where at least one LF voted."""
-    votes = check_votes(L, cardinality=k, owner=_OWNER, accept_sparse=True)
-    if votes.shape[0] != n:
-        raise ValueError(
-            f"L has {votes.shape[0]} rows but X has {n}; pass the vote matrix of"
-            " the training rows, in the same order."
-        )
-    if isinstance(votes, np.ndarray):
-        return np.asarray((votes != ABSTAIN).any(axis=1))
-    return np.asarray(np.diff(votes.indptr) > 0)
-
-
-def _split_holdout(
-    rows: npt.NDArray[np.int64], fraction: float, rng: np.random.Generator
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    n_hold = max(1, round(fraction * rows.size))
-    if rows.size - n_hold < 1:
-        raise ValueError(
-            f"Early stopping holds out {n_hold} of the {rows.size} training rows,"
-            " leaving none to train on; pass X_val/y_val or early_stopping=False."
-        )
-    perm = rng.permutation(rows.size)
-    return np.sort(rows[perm[n_hold:]]), np.sort(rows[perm[:n_hold]])
-
-
 def _resolve_device(device: str | torch.device | None) -> torch.device:
     if device is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -871,85 +739,3 @@ def _progress(epochs: range) -> Any:
     from tqdm import tqdm
 
     return tqdm(epochs, desc=_OWNER, unit="epoch")
-
-
-@contextlib.contextmanager
-def _atomic_file(target: Path) -> Iterator[Any]:
-    """Write to a temporary file next to ``target``, then rename it over ``target``."""
-    fd, tmp = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _sha256(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
-        raise FileNotFoundError(
-            f"{path} not found; pass the directory that NoiseAwareClassifier.save wrote."
-        ) from None
-
-
-def _json_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Parameters for the config: JSON values kept, others reset to the default.
-
-    ``module`` is described separately; a callable ``optimizer`` or a
-    Generator ``random_state`` cannot be written and fall back to the default.
-    """
-    defaults = NoiseAwareClassifier().get_params(deep=False)
-    out: dict[str, Any] = {}
-    for key, default in defaults.items():
-        if key == "module":
-            continue
-        value = params[key]
-        if isinstance(value, torch.device):
-            value = str(value)
-        elif isinstance(value, Mapping):
-            value = dict(value)
-        try:
-            json.dumps(value)
-        except TypeError:
-            value = default
-        out[key] = value
-    return out
-
-
-def _describe_module(param: ModuleSpec, net: nn.Module) -> dict[str, Any]:
-    """How to rebuild ``net`` and the ``module`` parameter, for the config."""
-    builtins = tuple(BUILTIN_MODULES.values())
-    net_is_builtin = type(net) in builtins
-    if param is None:
-        param_spec: dict[str, Any] | None = None
-    elif isinstance(param, type) and param in builtins:
-        param_spec = {"class": param.__name__}
-    elif isinstance(param, nn.Module) and type(param) in builtins:
-        param_spec = {"class": type(param).__name__, "kwargs": param.init_kwargs}
-    else:
-        param_spec = {"class": None}  # a user module or factory: supplied on load
-    return {
-        "builtin": type(net).__name__ if net_is_builtin else None,
-        "kwargs": net.init_kwargs if net_is_builtin else None,
-        "class": f"{type(net).__module__}.{type(net).__qualname__}",
-        "param": param_spec,
-    }
-
-
-def _rebuild_module_param(spec: dict[str, Any]) -> ModuleSpec:
-    """The ``module`` parameter of a loaded classifier whose network is built in."""
-    param = spec["param"]
-    if param is None:
-        return None
-    if param["class"] is None:  # a factory such as partial(MLPNet, ...): rebuild it
-        return BUILTIN_MODULES[spec["builtin"]](**spec["kwargs"])
-    cls = BUILTIN_MODULES[param["class"]]
-    return cls(**param["kwargs"]) if "kwargs" in param else cls
