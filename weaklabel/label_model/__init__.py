@@ -6,6 +6,13 @@ compression, ``predict``/``score``, JSON ``save``/``load``).
 
 from weaklabel.label_model._base import BaseLabelModel, load_label_model
 from weaklabel.label_model.dawid_skene import DawidSkene
+from weaklabel.label_model.generative import LabelModel
 from weaklabel.label_model.majority import MajorityVote
 
-__all__ = ["BaseLabelModel", "DawidSkene", "MajorityVote", "load_label_model"]
+__all__ = [
+    "BaseLabelModel",
+    "DawidSkene",
+    "LabelModel",
+    "MajorityVote",
+    "load_label_model",
+]

@@ -1,0 +1,452 @@
+"""E- and M-steps of the generative label model (private, pure functions).
+
+The model (see :class:`weaklabel.label_model.LabelModel`): a latent class
+``y`` with prior ``pi``; every labeling function ``j`` that is not in a clique
+abstains with probability ``1 - fire[j, c]`` given ``y = c`` and otherwise
+votes ``v`` with probability ``confusion[j, c, v]``; the LFs of a clique
+(2-3 LFs that are dependent given ``y``) have one joint table over their
+observed vote configurations.  Given ``y`` the singletons and cliques are
+independent, so the posterior is exact and each row's log-likelihood is a
+sum of table entries:
+
+    log P(y=c, votes) = log pi_c + sum_j log(1 - fire[j, c])
+                        + sum_{j votes v} [log fire[j, c] + log confusion[j, c, v]
+                                           - log(1 - fire[j, c])]
+                        + sum_cliques log table_S[config, c]
+
+The per-vote sum is one sparse product of the one-hot vote matrix of the
+distinct vote patterns with an ``(m * k, k)`` table ("confusion" layout), or,
+when ``m * k * k`` would be too large, with a parametrisation by per-LF
+accuracy and vote propensity whose cost is linear in ``k`` ("accuracy"
+layout).  The M-step statistics are the transposed products weighted by the
+pattern counts.  Nothing here loops over rows, patterns or votes in Python;
+the loops are over cliques (few).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from weaklabel.label_model._patterns import OneHotEM, Patterns, e_step, fired
+
+__all__ = [
+    "Clique",
+    "Design",
+    "Hyper",
+    "Params",
+    "build_design",
+    "clique_columns",
+    "e_step_joint",
+    "m_step",
+]
+
+FloatArray = npt.NDArray[np.float64]
+_EPS = 1e-12
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """Prior strengths of the M-step (pseudo-counts), see LabelModel."""
+
+    abstain_prior: float
+    confusion_prior: float
+    accuracy_prior: float
+    clique_prior: float
+    balance_prior: float
+    class_balance: FloatArray | None
+
+
+@dataclass
+class Clique:
+    """A group of LFs modelled jointly: its observed vote configurations."""
+
+    members: tuple[int, ...]
+    codes: npt.NDArray[np.int64]  # sorted config codes seen at fit time
+    member_votes: npt.NDArray[np.int64]  # (n_cfg, s) votes (-1 = abstain)
+    index: npt.NDArray[np.intp]  # (u,) config of every pattern
+    indicator: sp.csr_array  # (u, n_cfg)
+
+
+@dataclass
+class Design:
+    """What EM needs about the training patterns, built once."""
+
+    k: int
+    m: int
+    counts: FloatArray
+    gold: npt.NDArray[np.int64] | None
+    layout: str  # "confusion" or "accuracy"
+    em: OneHotEM
+    fired: sp.csr_array  # (u, m)
+    fire_totals: FloatArray  # (m,) count-weighted number of votes of each LF
+    cliques: list[Clique] = field(default_factory=list)
+    in_clique: npt.NDArray[np.bool_] = field(
+        default_factory=lambda: np.zeros(0, dtype=bool)
+    )
+    vote_class: npt.NDArray[np.intp] | None = None  # accuracy layout: class of entry
+    entry_lf: npt.NDArray[np.intp] | None = None  # accuracy layout: LF of entry
+    entry_row: npt.NDArray[np.intp] | None = None  # accuracy layout: row of entry
+
+    @property
+    def n(self) -> float:
+        return float(self.counts.sum())
+
+
+@dataclass
+class Params:
+    """Model parameters (probabilities, not logs)."""
+
+    prior: FloatArray  # (k,)
+    fire: FloatArray  # (m, k) P(LF votes | y=c)
+    accuracy: FloatArray  # (m,) pooled P(vote = y | votes)
+    propensity: FloatArray  # (m, k) vote distribution of each LF
+    confusion: FloatArray | None  # (m, k, k) P(vote v | y=c, votes), or None
+    clique_tables: list[FloatArray] = field(default_factory=list)  # (n_cfg, k)
+    clique_class_weight: list[FloatArray] = field(default_factory=list)  # (k,)
+
+
+def config_codes(votes: npt.NDArray[np.integer], k: int) -> npt.NDArray[np.int64]:
+    """Encode each row of member votes (-1 = abstain) as one int64 code."""
+    base = np.int64(k + 1)
+    code = np.zeros(votes.shape[0], dtype=np.int64)
+    for i in range(votes.shape[1]):  # loop over clique members (<= 3)
+        code = code * base + (votes[:, i].astype(np.int64) + 1)
+    return code
+
+
+def clique_columns(
+    patterns: Patterns, members: tuple[int, ...]
+) -> npt.NDArray[np.int64]:
+    """Dense votes (-1 = abstain) of the given LFs for every pattern, (u, s)."""
+    V = patterns.votes
+    if not sp.issparse(V):
+        return np.asarray(V[:, list(members)], dtype=np.int64)
+    csc = sp.csc_array(V)
+    out = np.full((V.shape[0], len(members)), -1, dtype=np.int64)
+    for i, j in enumerate(members):  # loop over clique members
+        lo, hi = csc.indptr[j], csc.indptr[j + 1]
+        out[csc.indices[lo:hi], i] = csc.data[lo:hi]
+    return out
+
+
+def build_design(
+    patterns: Patterns,
+    k: int,
+    cliques: list[tuple[int, ...]],
+    layout: str,
+) -> Design:
+    """Precompute the sparse matrices of the training patterns."""
+    m = patterns.n_lfs
+    em = OneHotEM(patterns, k)
+    F = fired(patterns)
+    counts = np.asarray(patterns.counts, dtype=np.float64)
+    design = Design(
+        k=k,
+        m=m,
+        counts=counts,
+        gold=patterns.gold,
+        layout=layout,
+        em=em,
+        fired=F,
+        fire_totals=np.asarray(F.T @ counts, dtype=np.float64),
+        in_clique=np.zeros(m, dtype=bool),
+    )
+    if layout == "accuracy":
+        oh = em.onehot
+        design.vote_class = (oh.indices % k).astype(np.intp)
+        design.entry_lf = (oh.indices // k).astype(np.intp)
+        design.entry_row = np.repeat(
+            np.arange(oh.shape[0], dtype=np.intp), np.diff(oh.indptr)
+        )
+    for members in cliques:  # loop over cliques (few)
+        votes = clique_columns(patterns, members)
+        codes = config_codes(votes, k)
+        uniq, index = np.unique(codes, return_inverse=True)
+        first = np.zeros(uniq.size, dtype=np.intp)
+        first[index[::-1]] = np.arange(index.size - 1, -1, -1)
+        ind = sp.csr_array(
+            (np.ones(index.size), (np.arange(index.size), index.reshape(-1))),
+            shape=(index.size, uniq.size),
+        )
+        design.cliques.append(
+            Clique(
+                members=tuple(int(j) for j in members),
+                codes=uniq.astype(np.int64),
+                member_votes=votes[first],
+                index=index.reshape(-1).astype(np.intp),
+                indicator=ind,
+            )
+        )
+        design.in_clique[list(members)] = True
+    return design
+
+
+# --------------------------------------------------------------------- E-step
+def _log(x: FloatArray) -> FloatArray:
+    return np.log(np.maximum(x, _EPS))
+
+
+def singleton_log_table(params: Params, in_clique: npt.NDArray[np.bool_]) -> FloatArray:
+    """Log table (m, vote, class) of the confusion layout, relative to abstain.
+
+    Entry ``[j, v, c] = log fire[j,c] + log confusion[j,c,v] - log(1 - fire[j,c])``;
+    zero for LFs in a clique (their votes are scored by the clique tables).
+    """
+    assert params.confusion is not None
+    lf = _log(params.fire) - _log(1.0 - params.fire)  # (m, k)
+    T = _log(params.confusion).transpose(0, 2, 1) + lf[:, None, :]  # (m, v, c)
+    T[in_clique] = 0.0
+    return np.ascontiguousarray(T)
+
+
+def abstain_constant(params: Params, in_clique: npt.NDArray[np.bool_]) -> FloatArray:
+    """sum_j log(1 - fire[j, c]) over the singleton LFs, shape (k,)."""
+    la = _log(1.0 - params.fire)
+    la[in_clique] = 0.0
+    out: FloatArray = la.sum(axis=0)
+    return out
+
+
+def accuracy_terms(
+    params: Params, in_clique: npt.NDArray[np.bool_]
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Terms of the accuracy layout: (G (m,k), D (m,k), E (m,k)).
+
+    For a vote ``v`` of LF ``j`` the log-likelihood relative to abstaining is
+    ``G[j, c] + E[j, v] + [v == c] * D[j, v]``.
+    """
+    k = params.fire.shape[1]
+    a = np.clip(params.accuracy, 1e-6, 1 - 1e-6)[:, None]
+    r = np.clip(params.propensity, 1e-9, 1 - 1e-9)
+    if k == 2:
+        # Off-diagonal mass (1 - a) all goes to the single other class.
+        G = _log(params.fire) - _log(1.0 - params.fire)
+        E = np.broadcast_to(np.log1p(-a), r.shape).copy()
+        D = np.broadcast_to(np.log(a) - np.log1p(-a), r.shape).copy()
+    else:
+        G = _log(params.fire) - _log(1.0 - params.fire) - np.log1p(-r)
+        E = np.log1p(-a) + np.log(r)
+        D = np.log(a) - np.log1p(-a) - np.log(r) + np.log1p(-r)
+    for X in (G, D, E):
+        X[in_clique] = 0.0
+    return G, D, E
+
+
+def e_step_joint(design: Design, params: Params) -> tuple[FloatArray, float]:
+    """Return (log joint up to a per-pattern constant (u, k), that constant's total).
+
+    ``e_step(rel)`` of the first value gives the exact posteriors;
+    ``counts @ ll + offset`` is the exact log-likelihood.
+    """
+    const = abstain_constant(params, design.in_clique) + _log(params.prior)
+    if design.layout == "confusion":
+        T = singleton_log_table(params, design.in_clique)
+        rel, offset = design.em.log_likelihood(T, const)
+    else:
+        rel, offset = _accuracy_log_joint(design, params, const)
+    for clique, table in zip(design.cliques, params.clique_tables, strict=True):
+        rel += _log(table)[clique.index]  # loop over cliques (few)
+    return rel, offset
+
+
+def _accuracy_log_joint(
+    design: Design, params: Params, const: FloatArray
+) -> tuple[FloatArray, float]:
+    G, D, E = accuracy_terms(params, design.in_clique)
+    k = design.k
+    F = design.fired
+    rel = np.asarray(F @ G, dtype=np.float64).reshape(-1, k)
+    oh = design.em.onehot
+    assert design.vote_class is not None
+    vals = D.reshape(-1)[oh.indices]
+    diag = sp.csr_array((vals, design.vote_class, oh.indptr), shape=(oh.shape[0], k))
+    rel += diag.toarray()  # duplicates (never, one vote per LF) would be summed
+    rel += const
+    offset = float(design.em.vote_totals @ E.reshape(-1))
+    return rel, offset
+
+
+def posterior(design: Design, params: Params) -> tuple[FloatArray, float]:
+    """Return (posterior (u, k), total log-likelihood of the training votes)."""
+    rel, offset = e_step_joint(design, params)
+    post, ll = e_step(rel, design.gold)
+    return post, float(design.counts @ ll) + offset
+
+
+# --------------------------------------------------------------------- M-step
+def m_step(design: Design, post: FloatArray, hyper: Hyper) -> Params:
+    """MAP estimates of every table from the posteriors (u, k)."""
+    k, m = design.k, design.m
+    w = design.counts
+    wq = w[:, None] * post
+    n_c = wq.sum(axis=0)  # expected rows per class
+    n = float(n_c.sum())
+
+    # class balance
+    if hyper.class_balance is not None:
+        prior = np.asarray(hyper.class_balance, dtype=np.float64)
+    else:
+        b = hyper.balance_prior
+        prior = (n_c + b) / (n + k * b)
+
+    # expected votes per (LF, class): fires[j, c]
+    fires = np.asarray(design.fired.T @ wq, dtype=np.float64).reshape(m, k)
+    fires = np.minimum(fires, n_c[None, :])
+
+    # firing rates: per class, shrunk toward the LF's pooled rate
+    pooled = (design.fire_totals + 0.5) / (n + 1.0)  # (m,)
+    s = hyper.abstain_prior
+    fire = (fires + s * pooled[:, None] + 0.5 * pooled[:, None]) / (
+        n_c[None, :] + s + 0.5
+    )
+    fire = np.clip(fire, 1e-9, 1 - 1e-9)
+
+    # vote propensity (how often the LF votes each class when it votes)
+    vt = design.em.vote_totals.reshape(m, k)
+    propensity = (vt + 1.0 / k) / (vt.sum(axis=1, keepdims=True) + 1.0)
+
+    d = hyper.accuracy_prior
+    if design.layout == "confusion":
+        N = design.em.statistics(post).transpose(0, 2, 1)  # (m, c, v)
+        correct = np.einsum("jcc->j", N)
+    else:
+        assert design.entry_row is not None
+        assert design.entry_lf is not None
+        assert design.vote_class is not None
+        vals = wq[design.entry_row, design.vote_class]
+        correct = np.bincount(design.entry_lf, weights=vals, minlength=m)
+        N = None
+    total = fires.sum(axis=1)
+    # pooled accuracy with `d` pseudo-votes for right and one for wrong
+    accuracy = (correct + d) / (total + d + 1.0)
+    accuracy = np.clip(accuracy, 1e-6, 1 - 1e-6)
+
+    confusion = None
+    if N is not None:
+        t = hyper.confusion_prior
+        eye = np.eye(k)
+        if k == 2:
+            off = np.ones((m, k, k)) - eye
+        else:
+            r = propensity[:, None, :] * (1 - eye)[None]  # (m, c, v)
+            off = r / np.maximum(r.sum(axis=2, keepdims=True), _EPS)
+        onecoin = accuracy[:, None, None] * eye + (1 - accuracy)[:, None, None] * off
+        C = N + t * onecoin + d * eye + 1e-3 / k
+        confusion = C / C.sum(axis=2, keepdims=True)
+
+    params = Params(
+        prior=prior,
+        fire=fire,
+        accuracy=accuracy,
+        propensity=propensity,
+        confusion=confusion,
+    )
+    _clique_m_step(design, wq, n_c, params, hyper)
+    return params
+
+
+def member_marginals(
+    params: Params, members: tuple[int, ...], member_votes: npt.NDArray[np.int64]
+) -> FloatArray:
+    """Product over members of the singleton model P(vote_i | c), (n_cfg, k)."""
+    k = params.fire.shape[1]
+    out = np.ones((member_votes.shape[0], k))
+    for i, j in enumerate(members):  # loop over clique members
+        v = member_votes[:, i]
+        p = np.empty((v.size, k))
+        ab = v < 0
+        p[ab] = 1.0 - params.fire[j]
+        vv = v[~ab]
+        if params.confusion is not None:
+            cond = params.confusion[j][:, vv].T  # (n, k)
+        else:
+            a = params.accuracy[j]
+            r = params.propensity[j]
+            if k == 2:
+                cond = np.where(np.arange(k)[None, :] == vv[:, None], a, 1 - a)
+            else:
+                off = (1 - a) * r[vv][:, None] / np.maximum(1 - r[None, :], _EPS)
+                cond = np.where(np.arange(k)[None, :] == vv[:, None], a, off)
+        p[~ab] = params.fire[j][None, :] * cond
+        out *= p
+    return out
+
+
+def _clique_m_step(
+    design: Design, wq: FloatArray, n_c: FloatArray, params: Params, hyper: Hyper
+) -> None:
+    g = hyper.clique_prior
+    tables: list[FloatArray] = []
+    weights: list[FloatArray] = []
+    for clique in design.cliques:  # loop over cliques (few)
+        M = np.asarray(clique.indicator.T @ wq, dtype=np.float64)  # (n_cfg, k)
+        base = member_marginals(params, clique.members, clique.member_votes)
+        T = (M + g * base) / (n_c[None, :] + g)
+        tables.append(np.maximum(T, _EPS))
+        weights.append(n_c.copy())
+    params.clique_tables = tables
+    params.clique_class_weight = weights
+
+
+def clique_log_table_for(
+    params: Params,
+    index: int,
+    members: tuple[int, ...],
+    codes_fit: npt.NDArray[np.int64],
+    votes: npt.NDArray[np.int64],
+    k: int,
+    clique_prior: float,
+) -> FloatArray:
+    """Log P(config | c) of new patterns' configurations, (u, k).
+
+    Configurations seen at fit time use the fitted table; unseen ones get the
+    prior share of the member-product model.
+    """
+    codes = config_codes(votes, k)
+    pos = np.searchsorted(codes_fit, codes)
+    pos = np.minimum(pos, codes_fit.size - 1)
+    seen = codes_fit[pos] == codes
+    out = np.empty((codes.size, k))
+    table = params.clique_tables[index]
+    out[seen] = table[pos[seen]]
+    if (~seen).any():
+        base = member_marginals(params, members, votes[~seen])
+        nc = params.clique_class_weight[index]
+        out[~seen] = clique_prior * base / (nc[None, :] + clique_prior)
+    return _log(out)
+
+
+def predict_log_joint(
+    patterns: Patterns,
+    params: Params,
+    k: int,
+    in_clique: npt.NDArray[np.bool_],
+    cliques: list[tuple[tuple[int, ...], npt.NDArray[np.int64]]],
+    clique_prior: float,
+) -> FloatArray:
+    """Log joint (up to a per-pattern constant) of new patterns, (u, k)."""
+    const = abstain_constant(params, in_clique) + _log(params.prior)
+    if params.confusion is not None:
+        T = singleton_log_table(params, in_clique)
+        em = OneHotEM(patterns, k)
+        rel, _ = em.log_likelihood(T, const)
+    else:
+        from weaklabel.label_model._patterns import one_hot
+
+        oh = one_hot(patterns, k)
+        G, D, _ = accuracy_terms(params, in_clique)
+        F = fired(patterns)
+        rel = np.asarray(F @ G, dtype=np.float64).reshape(-1, k)
+        vals = D.reshape(-1)[oh.indices]
+        diag = sp.csr_array((vals, oh.indices % k, oh.indptr), shape=(oh.shape[0], k))
+        rel += diag.toarray() + const
+    for i, (members, codes_fit) in enumerate(cliques):  # loop over cliques
+        votes = clique_columns(patterns, members)
+        rel += clique_log_table_for(
+            params, i, members, codes_fit, votes, k, clique_prior
+        )
+    return rel
