@@ -153,7 +153,10 @@ def _make_ours(cls_name: str, params: dict[str, Any] | None = None) -> Callable:
         if cls is None:
             import weaklabel
 
-            cls = getattr(weaklabel, cls_name, None)
+            try:
+                cls = getattr(weaklabel, cls_name, None)
+            except ImportError:
+                cls = None
         if cls is None:
             raise peers.NotApplicable("not importable")
         accepted = inspect.signature(cls).parameters
@@ -328,8 +331,10 @@ def render_table(
     names = list(methods)
     peer_names = [m for m in names if methods[m][0] == "peer"]
     lines = [f"### {title}", ""]
-    lines.append("| dataset | " + " | ".join(names) + " | best peer |")
-    lines.append("|---|" + "---|" * (len(names) + 1))
+    show_best = bool(peer_names)
+    extra_col = " best peer |" if show_best else ""
+    lines.append("| dataset | " + " | ".join(names) + " |" + extra_col)
+    lines.append("|---|" + "---|" * (len(names) + int(show_best)))
     best_peer: dict[str, float] = {}
     for ds in datasets:
         cells = [results[(m, ds.name)].text(timeout) for m in names]
@@ -340,7 +345,8 @@ def render_table(
         ]
         best = max(peer_scores) if peer_scores else float("nan")
         best_peer[ds.name] = best
-        lines.append(f"| {_label(ds)} | " + " | ".join(cells) + f" | {best:.3f} |")
+        best_col = f" {best:.3f} |" if show_best else ""
+        lines.append(f"| {_label(ds)} | " + " | ".join(cells) + " |" + best_col)
     # mean over the datasets every method was scored on is the fair mean;
     # a method with a missing cell gets its mean over the cells it has, flagged.
     means = []
@@ -354,9 +360,9 @@ def render_table(
         else:
             means.append(f"{np.mean(ok):.3f} ({len(ok)}/{len(vals)})")
     bp = [best_peer[d] for d in mean_over if np.isfinite(best_peer.get(d, np.nan))]
-    best_mean = f"{np.mean(bp):.3f}" if bp else "-"
+    best_mean = (f" {np.mean(bp):.3f} |" if bp else " - |") if show_best else ""
     lines.append(
-        f"| mean ({len(mean_over)} sets) | " + " | ".join(means) + f" | {best_mean} |"
+        f"| mean ({len(mean_over)} sets) | " + " | ".join(means) + " |" + best_mean
     )
     return "\n".join(lines) + "\n"
 
