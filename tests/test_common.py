@@ -423,3 +423,26 @@ def test_load_errors(Model, tmp_path):
     other().save(path)
     with pytest.raises(TypeError, match=f"not a {Model.__name__}"):
         Model.load(path)
+
+
+def test_generator_random_state_is_saved_as_none(tmp_path):
+    L = make_votes(50, 3, random_state=0).L
+    model = DawidSkene(random_state=np.random.default_rng(0)).fit(L)
+    model.save(tmp_path / "m.json")
+    restored = load_label_model(tmp_path / "m.json")
+    assert restored.random_state is None
+    np.testing.assert_array_equal(restored.predict_proba(L), model.predict_proba(L))
+
+
+def test_failed_fit_leaves_the_model_unfitted(monkeypatch):
+    L = make_votes(50, 3, random_state=0).L
+    model = DawidSkene(random_state=0)
+
+    def boom(*args):
+        raise FloatingPointError("boom")
+
+    monkeypatch.setattr(model, "_fit", boom)
+    with pytest.raises(FloatingPointError):
+        model.fit(L)
+    with pytest.raises(NotFittedError):
+        model.predict_proba(L)

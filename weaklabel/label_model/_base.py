@@ -214,7 +214,9 @@ class BaseLabelModel(BaseEstimator):
         return type(self).__name__
 
     def __sklearn_is_fitted__(self) -> bool:
-        return all(hasattr(self, a) for a in _BASE_ATTRIBUTES)
+        return all(
+            hasattr(self, a) for a in (*_BASE_ATTRIBUTES, *self._saved_attributes)
+        )
 
     def _check_fitted(self, method: str) -> None:
         if not self.__sklearn_is_fitted__():
@@ -310,7 +312,13 @@ class BaseLabelModel(BaseEstimator):
         )
         self.cardinality_ = int(k)
         self.classes_ = classes
-        self._fit(Lv, gold, rng)
+        try:
+            self._fit(Lv, gold, rng)
+        except BaseException:
+            # A failed fit leaves the model unfitted, not half fitted.
+            for name in set(_BASE_ATTRIBUTES) | set(self._saved_attributes):
+                self.__dict__.pop(name, None)
+            raise
         return self
 
     def predict_proba(self, L: VoteMatrixLike) -> npt.NDArray[np.float64]:
