@@ -411,6 +411,13 @@ def main(argv: list[str] | None = None) -> int:
         "--no-gold-table", action="store_true", help="skip table 2 (with gold)"
     )
     parser.add_argument(
+        "--reuse-peers",
+        metavar="JSON",
+        help="take the peers' cells from the .json of an earlier run "
+        "(e.g. benchmarks/results/bench_label_models.json) instead of re-running "
+        "them; the output says so",
+    )
+    parser.add_argument(
         "--out",
         help="markdown file to write (default: benchmarks/results/"
         "bench_label_models.md for a full run, none otherwise)",
@@ -444,30 +451,41 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.suppress(ImportError):
             __import__(mod)
 
-    results: dict[tuple[str, str], Cell] = {}
-    results_gold: dict[tuple[str, str], Cell] = {}
-    for ds in datasets:
-        for m, (_side, fn) in methods.items():
-            cell = run_cell(fn, ds, False, args.timeout, args.seeds)
-            results[(m, ds.name)] = cell
-            print(
-                f"[no gold] {ds.name:16s} {m:14s} {cell.text(args.timeout):>12s}"
-                f"  {cell.seconds:7.2f} s {cell.note if cell.status == 'error' else ''}",
-                file=sys.stderr,
-                flush=True,
-            )
-    if not args.no_gold_table:
-        for ds in gold_sets:
+    cached: dict[str, dict[tuple[str, str], Cell]] = {"table1": {}, "table2": {}}
+    if args.reuse_peers:
+        with open(args.reuse_peers, encoding="utf-8") as fh:
+            raw = json.load(fh)
+        for table in cached:
+            for key, cell in raw.get(table, {}).items():
+                m, d = key.split("|", 1)
+                if m in methods and methods[m][0] == "peer":
+                    cached[table][(m, d)] = Cell(**cell)
+
+    def run_table(
+        table: str, sets: list[LMDataset], gold: bool
+    ) -> dict[tuple[str, str], Cell]:
+        res: dict[tuple[str, str], Cell] = {}
+        tag = "[gold]   " if gold else "[no gold]"
+        for ds in sets:
             for m, (_side, fn) in methods.items():
-                cell = run_cell(fn, ds, True, args.timeout, args.seeds)
-                results_gold[(m, ds.name)] = cell
+                cell = cached[table].get((m, ds.name))
+                reused = cell is not None
+                if cell is None:
+                    cell = run_cell(fn, ds, gold, args.timeout, args.seeds)
+                res[(m, ds.name)] = cell
+                note = cell.note if cell.status == "error" else ""
                 print(
-                    f"[gold]    {ds.name:16s} {m:14s} {cell.text(args.timeout):>12s}"
-                    f"  {cell.seconds:7.2f} s"
-                    f" {cell.note if cell.status == 'error' else ''}",
+                    f"{tag} {ds.name:16s} {m:14s} {cell.text(args.timeout):>12s}"
+                    f"  {cell.seconds:7.2f} s {'(reused) ' if reused else ''}{note}",
                     file=sys.stderr,
                     flush=True,
                 )
+        return res
+
+    results = run_table("table1", datasets, gold=False)
+    results_gold: dict[tuple[str, str], Cell] = {}
+    if not args.no_gold_table:
+        results_gold = run_table("table2", gold_sets, gold=True)
 
     core = [d for d in CORE_DATASETS if d in names]
     out: list[str] = []
@@ -492,6 +510,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     if lm_params:
         out.append(f"`LabelModel*` = LabelModel({lm_params}).\n")
+    if args.reuse_peers:
+        out.append(
+            f"Peer cells reused from {os.path.relpath(args.reuse_peers)} (not re-run).\n"
+        )
     out.append(
         render_table(
             "Table 1: no gold",
