@@ -4,6 +4,7 @@ To add a model, append its class to ``LABEL_MODELS`` (it must be constructible
 with no arguments; ``random_state`` is set by the tests).
 """
 
+import inspect
 import pickle
 
 import numpy as np
@@ -53,8 +54,11 @@ def data3():
     return make_votes(400, 5, 3, random_state=1)
 
 
-def _fit(Model, L, y=None, **params):
-    return Model(random_state=0, **params).fit(L, y)
+def _fit(Model, L, y=None, sample_weight=None, **params):
+    model = Model(random_state=0, **params)
+    if sample_weight is None:
+        return model.fit(L, y)
+    return model.fit(L, y, sample_weight=sample_weight)
 
 
 # ----------------------------------------------------------------- estimator API
@@ -446,3 +450,33 @@ def test_failed_fit_leaves_the_model_unfitted(monkeypatch):
         model.fit(L)
     with pytest.raises(NotFittedError):
         model.predict_proba(L)
+
+
+@parametrize_models
+def test_sample_weight_equals_repeated_rows(Model, data):
+    P = data.L[:60]
+    w = np.arange(60) % 3  # 0, 1, 2 copies
+    repeated = np.repeat(P, w, axis=0)
+    if "sample_weight" not in inspect.signature(Model._fit).parameters:
+        with pytest.raises(TypeError, match="sample_weight"):
+            Model().fit(P, sample_weight=w)
+        return
+    a = _fit(Model, P, sample_weight=w)
+    b = _fit(Model, repeated)
+    np.testing.assert_allclose(
+        a.predict_proba(data.L), b.predict_proba(data.L), atol=1e-7
+    )
+    np.testing.assert_allclose(a.class_prior_, b.class_prior_, atol=1e-9)
+
+
+@parametrize_models
+def test_bad_sample_weight(Model, data):
+    for w, exc in (
+        (np.ones(399), ValueError),
+        (-np.ones(400), ValueError),
+        (np.full(400, np.nan), ValueError),
+        (np.zeros(400), ValueError),
+        (np.array(["a"] * 400), TypeError),
+    ):
+        with pytest.raises(exc, match="sample_weight"):
+            Model().fit(data.L, sample_weight=w)

@@ -14,14 +14,17 @@ A label model subclasses :class:`BaseLabelModel` and provides:
     :func:`weaklabel._validation.check_int_param` / ``check_real_param`` so
     messages follow the house template).
 
-``_fit(self, L, y, rng) -> None``
+``_fit(self, L, y, rng, sample_weight=None) -> None``
     Learn from validated votes.  Called by :meth:`BaseLabelModel.fit` after
     ``n_lfs_in_``, ``lf_names_in_``, ``cardinality_`` and ``classes_`` are set.
     ``L`` is a dense int32 ndarray (-1 = abstain) or, for sparse input, a
     ``scipy.sparse.csr_array`` of class indices (abstains not stored);
     ``y`` is an int64 array (-1 = unknown) or None; ``rng`` a local
-    ``numpy.random.Generator`` (never seed globally).  Compress with
-    :func:`weaklabel.label_model._patterns.compress` (``compress(L, y)``).
+    ``numpy.random.Generator`` (never seed globally); ``sample_weight`` a
+    validated float64 array of non-negative row weights or None (a subclass
+    whose ``_fit`` lacks this argument rejects weights with a TypeError).
+    Compress with :func:`weaklabel.label_model._patterns.compress`
+    (``compress(L, y, sample_weight)``: pattern counts become summed weights).
     Must set ``class_prior_`` (shape (k,)) and every other learned attribute
     (names end in ``_``).
 
@@ -45,6 +48,7 @@ Subclasses join the load registry automatically (``__init_subclass__``), so
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from typing import Any, ClassVar, Literal
@@ -94,6 +98,28 @@ def _classes_of(L: Any) -> list[str] | None:
 def _max_vote(L: Any) -> int:
     values = L.data if sp.issparse(L) else L
     return int(values.max()) if values.size else ABSTAIN
+
+
+def _check_sample_weight(w: Any, n: int, owner: str) -> npt.NDArray[np.float64]:
+    arr = np.asarray(w.to_numpy() if isinstance(w, pd.Series) else w)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise ValueError(
+            f"sample_weight for {owner} must be 1-D with one weight per row of L"
+            f" ({n}); got shape {arr.shape}."
+        )
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"sample_weight must be numeric; got dtype {arr.dtype}.")
+    arr = arr.astype(np.float64)
+    bad = ~np.isfinite(arr) | (arr < 0)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"sample_weight must be finite and non-negative; got {arr[i]} at"
+            f" position {i}."
+        )
+    if not arr.sum() > 0:
+        raise ValueError("sample_weight sums to 0; at least one row must count.")
+    return arr
 
 
 def argmax_ties(
@@ -195,6 +221,7 @@ class BaseLabelModel(BaseEstimator):
         L: npt.NDArray[np.int32] | sp.csr_array,
         y: npt.NDArray[np.int64] | None,
         rng: np.random.Generator,
+        sample_weight: npt.NDArray[np.float64] | None = None,
     ) -> None:
         raise NotImplementedError
 
@@ -280,7 +307,12 @@ class BaseLabelModel(BaseEstimator):
         return Lv
 
     # ---------------------------------------------------------------- public
-    def fit(self, L: VoteMatrixLike, y: npt.ArrayLike | None = None) -> Self:
+    def fit(
+        self,
+        L: VoteMatrixLike,
+        y: npt.ArrayLike | None = None,
+        sample_weight: npt.ArrayLike | None = None,
+    ) -> Self:
         """Fit the label model on a vote matrix.
 
         Parameters
@@ -290,6 +322,9 @@ class BaseLabelModel(BaseEstimator):
             ``vote + 1`` (see :data:`weaklabel.typing.VoteMatrixLike`).
         y : array-like of shape (n_samples,), default=None
             Optional gold labels, -1 where unknown.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights (e.g. the counts of a table of distinct
+            vote patterns); a weight of 2 counts a row twice.
 
         Returns
         -------
@@ -303,6 +338,14 @@ class BaseLabelModel(BaseEstimator):
         k = self._resolve_cardinality(L, Lv, y, classes)
         n, m = Lv.shape
         gold = None if y is None else check_gold(y, n, k)
+        weight = None
+        if sample_weight is not None:
+            weight = _check_sample_weight(sample_weight, n, self._name)
+            if "sample_weight" not in inspect.signature(self._fit).parameters:
+                raise TypeError(
+                    f"{self._name} does not support sample_weight; fit it on the"
+                    " rows themselves."
+                )
         names = lf_names_of(L)
         self.n_lfs_in_ = int(m)
         self.lf_names_in_ = (
@@ -313,7 +356,10 @@ class BaseLabelModel(BaseEstimator):
         self.cardinality_ = int(k)
         self.classes_ = classes
         try:
-            self._fit(Lv, gold, rng)
+            if weight is None:
+                self._fit(Lv, gold, rng)
+            else:
+                self._fit(Lv, gold, rng, sample_weight=weight)
         except BaseException:
             # A failed fit leaves the model unfitted, not half fitted.
             for name in set(_BASE_ATTRIBUTES) | set(self._saved_attributes):

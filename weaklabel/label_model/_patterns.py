@@ -8,7 +8,7 @@ rows into thousands of patterns.
 
 Interface (stable; other label models build on it)
 --------------------------------------------------
-``compress(L, y=None) -> Patterns``
+``compress(L, y=None, sample_weight=None) -> Patterns``
     ``L`` is a *validated* vote matrix, as returned by
     :func:`weaklabel._validation.check_votes` with ``accept_sparse=True``:
     a dense integer ndarray (abstain = -1) or a ``scipy.sparse.csr_array``
@@ -18,7 +18,8 @@ Interface (stable; other label models build on it)
     afterwards, so the result never merges different rows).  Sparse input is
     *not* compressed (crowd matrices have nearly all rows distinct): every
     row is its own pattern with count 1.  ``y`` (gold labels, -1 = unknown)
-    is compressed together with the votes.
+    is compressed together with the votes; with ``sample_weight`` the
+    counts are summed row weights.
 
 ``Patterns`` (frozen dataclass)
     ``votes``   : ndarray (u, m) of a small signed int dtype (-1 = abstain),
@@ -222,7 +223,11 @@ def _unique_rows(
     return first, inverse, counts
 
 
-def compress(L: Any, y: npt.ArrayLike | None = None) -> Patterns:
+def compress(
+    L: Any,
+    y: npt.ArrayLike | None = None,
+    sample_weight: npt.ArrayLike | None = None,
+) -> Patterns:
     """Compress a validated vote matrix to its distinct vote patterns.
 
     Parameters
@@ -233,6 +238,9 @@ def compress(L: Any, y: npt.ArrayLike | None = None) -> Patterns:
     y : array-like of shape (n_samples,), default=None
         Validated gold labels (-1 = unknown).  Rows are grouped by votes *and*
         gold label.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Validated non-negative row weights: ``counts`` then holds the summed
+        weight of each pattern instead of the number of rows.
 
     Returns
     -------
@@ -249,12 +257,17 @@ def compress(L: Any, y: npt.ArrayLike | None = None) -> Patterns:
     (array([2., 1.]), array([0, 1, 0]))
     """
     gold = None if y is None else np.asarray(y, dtype=np.int64)
+    weight = (
+        None
+        if sample_weight is None
+        else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    )
     if sp.issparse(L):
         S = sp.csr_array(L)
         n = S.shape[0]
         return Patterns(
             votes=S,
-            counts=np.ones(n, dtype=np.float64),
+            counts=np.ones(n, dtype=np.float64) if weight is None else weight.copy(),
             inverse=np.arange(n, dtype=np.intp),
             gold=gold,
         )
@@ -275,6 +288,8 @@ def compress(L: Any, y: npt.ArrayLike | None = None) -> Patterns:
     else:
         first, inverse, counts = _unique_rows(V)
     uniq = V[first]
+    if weight is not None:
+        counts = np.bincount(inverse, weights=weight, minlength=first.size)
     return Patterns(
         votes=np.ascontiguousarray(uniq[:, :m]),
         counts=counts.astype(np.float64),

@@ -172,9 +172,10 @@ class DawidSkene(BaseLabelModel):
         L: npt.NDArray[np.int32] | sp.csr_array,
         y: npt.NDArray[np.int64] | None,
         rng: np.random.Generator,
+        sample_weight: npt.NDArray[np.float64] | None = None,
     ) -> None:
         k = self.cardinality_
-        P = compress(L, y)
+        P = compress(L, y, sample_weight)
         n = float(P.counts.sum())
         em = OneHotEM(P, k)
         A = _prior_counts(k, float(self.alpha))

@@ -33,7 +33,8 @@ class MajorityVote(BaseLabelModel):
     ----------
     class_prior_ : ndarray of shape (cardinality_,)
         Soft label of rows where every LF abstains: uniform, or the gold class
-        frequencies (add-one smoothed) when ``fit`` got ``y``.
+        frequencies (add-one smoothed, weighted by ``sample_weight``) when
+        ``fit`` got ``y``.
     n_lfs_in_ : int
         Number of labeling functions seen in ``fit``.
     lf_names_in_ : list of str
@@ -76,13 +77,15 @@ class MajorityVote(BaseLabelModel):
         L: npt.NDArray[np.int32] | sp.csr_array,
         y: npt.NDArray[np.int64] | None,
         rng: np.random.Generator,
+        sample_weight: npt.NDArray[np.float64] | None = None,
     ) -> None:
         k = self.cardinality_
         prior = np.full(k, 1.0 / k)
         if y is not None:
-            known = y[y >= 0]
-            if known.size:
-                counts = np.bincount(known, minlength=k).astype(np.float64) + 1.0
+            known = y >= 0
+            if known.any():
+                w = None if sample_weight is None else sample_weight[known]
+                counts = np.bincount(y[known], weights=w, minlength=k) + 1.0
                 prior = counts / counts.sum()
         self.class_prior_ = prior
 
