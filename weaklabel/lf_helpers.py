@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -90,17 +91,103 @@ def _arrow_strings(values: pd.Series) -> Any:
     return None
 
 
-def _has_odd_whitespace(arrow: Any) -> bool:
-    """Whether any byte of the strings is \\v or \\x1c-\\x1f (a quick scan)."""
+@functools.lru_cache(maxsize=1)
+def _unsafe_code_points() -> npt.NDArray[np.bool_]:
+    """Code points on which RE2 and Python's re may disagree.
+
+    RE2 reads every non-ASCII character as a non-word, non-space, non-digit
+    character that only case-folds to ASCII for U+212A (Kelvin) and U+017F
+    (long s).  So the two engines can only disagree on a text through its
+    characters that re treats as word characters or whitespace, or that
+    re's IGNORECASE folds onto an ASCII letter; plus the ASCII characters
+    \\v and \\x1c-\\x1f, which are whitespace to re but not to RE2.  Planes
+    4-16 (unassigned or private use) are all marked, to be safe.
+    """
+    table = np.zeros(0x110000, dtype=bool)
+    table[0x40000:] = True
+    table[0xD800:0xE000] = True
+    # ask re itself, over one string of all the characters of planes 0-3
+    every = "".join(map(chr, range(0x80, 0x40000)))
+    marked = re.compile(r"[\w\s]|[a-z]", re.IGNORECASE).finditer(every)
+    table[np.fromiter((m.start() for m in marked), dtype=np.int64) + 0x80] = True
+    table[[0x0B, 0x1C, 0x1D, 0x1E, 0x1F, 0x212A, 0x017F]] = True
+    return table
+
+
+_LEAD, _ODD_SPACE, _NEWLINE = 1, 2, 4
+_BYTE_FLAGS = np.zeros(256, dtype=np.uint8)
+_BYTE_FLAGS[0xC0:] = _LEAD
+_BYTE_FLAGS[[0x0B, 0x1C, 0x1D, 0x1E, 0x1F]] = _ODD_SPACE
+_BYTE_FLAGS[0x0A] = _NEWLINE
+
+
+def _code_points(seg: npt.NDArray[np.uint8], lead: npt.NDArray[np.intp]) -> Any:
+    """Decode the UTF-8 sequences starting at the lead bytes ``seg[lead]``."""
+    last = seg.size - 1
+    b0 = seg[lead].astype(np.int64)
+    b1, b2, b3 = (
+        seg[np.minimum(lead + k, last)].astype(np.int64) & 0x3F for k in (1, 2, 3)
+    )
+    cp = np.where(
+        b0 < 0xE0,
+        ((b0 & 0x1F) << 6) | b1,
+        np.where(
+            b0 < 0xF0,
+            ((b0 & 0x0F) << 12) | (b1 << 6) | b2,
+            ((b0 & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3,
+        ),
+    )
+    return np.minimum(cp, 0x10FFFF)
+
+
+def _rows_to_recheck(arrow: Any, newline: bool) -> npt.NDArray[np.intp] | None:
+    """Rows holding a character RE2 may read differently from re (None: unknown).
+
+    Scans the UTF-8 bytes of the strings with numpy: no Python per row.
+    """
+    import pyarrow as pa
+
+    table = _unsafe_code_points()
+    flags = _LEAD | _ODD_SPACE | (_NEWLINE if newline else 0)
+    rows: list[npt.NDArray[np.intp]] = []
+    base = 0
     chunks = getattr(arrow, "chunks", [arrow])
+    if len(chunks) > 1 and pa.types.is_large_string(arrow.type):
+        chunks = [arrow.combine_chunks()]  # one scan instead of many small ones
     for chunk in chunks:
-        data = chunk.buffers()[2]
-        if data is None:
+        if pa.types.is_string(chunk.type):
+            off_type: type[np.integer] = np.int32
+        elif pa.types.is_large_string(chunk.type):
+            off_type = np.int64
+        else:
+            return None
+        n = len(chunk)
+        buffers = chunk.buffers()
+        if n == 0 or buffers[2] is None:
+            base += n
             continue
-        buf = np.frombuffer(data, dtype=np.uint8)
-        if ((buf == 0x0B) | ((buf >= 0x1C) & (buf <= 0x1F))).any():
-            return True
-    return False
+        offsets = np.frombuffer(buffers[1], dtype=off_type)[
+            chunk.offset : chunk.offset + n + 1
+        ]
+        start, end = int(offsets[0]), int(offsets[-1])
+        seg = np.frombuffer(buffers[2], dtype=np.uint8)[start:end]
+        # one pass: flag lead bytes of multi-byte characters, odd whitespace
+        # and (when asked) newlines; most bytes are plain ASCII and drop out
+        flagged = np.flatnonzero(_BYTE_FLAGS[seg] & flags)
+        kind = _BYTE_FLAGS[seg[flagged]]
+        lead = flagged[(kind & _LEAD) != 0]
+        hits = [flagged[(kind & (_ODD_SPACE | _NEWLINE) & flags) != 0]]
+        if lead.size:
+            hits.append(lead[table[_code_points(seg, lead)]])
+        pos = np.concatenate(hits) + start
+        if pos.size:
+            rows.append(
+                np.unique(np.searchsorted(offsets, pos, side="right") - 1) + base
+            )
+        base += n
+    if not rows:
+        return np.empty(0, dtype=np.intp)
+    return np.unique(np.concatenate(rows))
 
 
 def _python_search(values: Iterable[Any], compiled: re.Pattern[str]) -> list[bool]:
@@ -130,17 +217,18 @@ def search_mask(values: pd.Series, compiled: re.Pattern[str]) -> npt.NDArray[np.
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return np.array(_python_search(values.tolist(), compiled), dtype=bool)
     mask = np.asarray(fast.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
-    # Rows RE2 may read differently from re: non-ASCII text; \v and \x1c-\x1f
-    # (whitespace to re, not to RE2); a newline where `$` is used (re's `$`
-    # also matches before a final newline).
-    recheck = pc.invert(pc.string_is_ascii(arrow))
-    if re.search(r"\\[sS]", compiled.pattern) and _has_odd_whitespace(arrow):
+    # Rows RE2 may read differently from re (see _unsafe_code_points), and,
+    # where the pattern uses `$`, rows with a newline (re's `$` also matches
+    # before a final newline) are matched again with re.
+    idx = _rows_to_recheck(arrow, newline="$" in compiled.pattern)
+    if idx is None:
+        recheck = pc.invert(pc.string_is_ascii(arrow))
+        if "$" in compiled.pattern:
+            recheck = pc.or_(recheck, pc.match_substring(arrow, "\n"))
         recheck = pc.or_(recheck, pc.match_substring_regex(arrow, r"[\x0b\x1c-\x1f]"))
-    if "$" in compiled.pattern:
-        recheck = pc.or_(recheck, pc.match_substring(arrow, "\n"))
-    idx = np.flatnonzero(
-        np.asarray(recheck.fill_null(False).to_numpy(zero_copy_only=False))
-    )
+        idx = np.flatnonzero(
+            np.asarray(recheck.fill_null(False).to_numpy(zero_copy_only=False))
+        )
     if idx.size:
         mask[idx] = _python_search(arrow.take(pa.array(idx)).to_pylist(), compiled)
     return mask

@@ -205,7 +205,10 @@ def test_model_lf_bad_arguments():
 
 # ------------------------------------------- search_mask agrees with Python's re
 
-_ALPHABET = [*"ab xyz_-$.\n\t\x0b\x1c19", "é", "ß", "€", "K", "\u212a", "ſ", "İ"]
+_ALPHABET = [
+    *"ab xyz_-$.\n\t\x0b\x1c19",
+    *"éß€K\u212aſİı\ufeff😀中\u0301\u00a0½①\U00010400\u2028\u3000",
+]
 _PATTERNS = [
     r"\bab",
     r"a\s+b",
@@ -241,6 +244,16 @@ _FLAGS = [0, re.IGNORECASE, re.MULTILINE, re.DOTALL, re.ASCII, re.VERBOSE]
 )
 def test_search_mask_matches_python_re(texts, pattern, flags, dtype):
     compiled = re.compile(pattern, flags)
-    got = search_mask(pd.Series(texts, dtype=dtype), compiled)
+    series = pd.Series(["pad", *texts], dtype=dtype).iloc[1:]  # a sliced array
+    got = search_mask(series, compiled)
     expected = [isinstance(t, str) and compiled.search(t) is not None for t in texts]
     assert got.tolist() == expected
+
+
+def test_search_mask_on_chunked_arrow_strings():
+    import pyarrow as pa
+
+    chunked = pa.chunked_array([["a ab", "é ab"], ["\ufeffab", None, "xab"]])
+    series = pd.Series(pd.arrays.ArrowStringArray(chunked))
+    compiled = re.compile(r"\bab")
+    assert search_mask(series, compiled).tolist() == [True, True, True, False, False]
