@@ -135,7 +135,7 @@ def as_generator(random_state: RandomStateLike) -> np.random.Generator:
 
     Examples
     --------
-    >>> as_generator(0).integers(10) == as_generator(0).integers(10)
+    >>> bool(as_generator(0).integers(10) == as_generator(0).integers(10))
     True
     """
     if random_state is None or isinstance(random_state, (Integral, np.integer)):
