@@ -221,8 +221,8 @@ class BaseLabelModel(BaseEstimator):
         L: npt.NDArray[np.int32] | sp.csr_array,
         y: npt.NDArray[np.int64] | None,
         rng: np.random.Generator,
-        sample_weight: npt.NDArray[np.float64] | None = None,
     ) -> None:
+        # Subclasses that support weights add ``sample_weight=None`` (optional).
         raise NotImplementedError
 
     def _predict_proba_patterns(self, patterns: Patterns) -> npt.NDArray[np.float64]:
@@ -252,9 +252,7 @@ class BaseLabelModel(BaseEstimator):
                 f" '{method}'."
             )
 
-    def _resolve_cardinality(
-        self, L_raw: Any, L: Any, y: Any, classes: list[str] | None
-    ) -> int:
+    def _resolve_cardinality(self, L: Any, y: Any, classes: list[str] | None) -> int:
         k: int | None = None
         if self.cardinality is not None:
             k = check_cardinality(self.cardinality, self._name)
@@ -268,12 +266,9 @@ class BaseLabelModel(BaseEstimator):
                 )
         hi = _max_vote(L)
         if k is None:
-            if y is not None:
-                gold = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y)
-                if gold.size and np.issubdtype(gold.dtype, np.number):
-                    finite = gold[np.isfinite(gold)] if gold.dtype.kind == "f" else gold
-                    if finite.size:
-                        hi = max(hi, int(finite.max()))
+            gold = None if y is None else np.asarray(y)
+            if gold is not None and gold.size and gold.dtype.kind in "iu":
+                hi = max(hi, int(gold.max()))  # other dtypes: check_gold explains
             k = max(2, hi + 1)
         elif hi >= k:
             raise ValueError(
@@ -335,7 +330,7 @@ class BaseLabelModel(BaseEstimator):
         rng = as_generator(self.random_state)
         Lv = check_votes(L, owner=self._name, accept_sparse=True)
         classes = _classes_of(L)
-        k = self._resolve_cardinality(L, Lv, y, classes)
+        k = self._resolve_cardinality(Lv, y, classes)
         n, m = Lv.shape
         gold = None if y is None else check_gold(y, n, k)
         weight = None
@@ -359,7 +354,8 @@ class BaseLabelModel(BaseEstimator):
             if weight is None:
                 self._fit(Lv, gold, rng)
             else:
-                self._fit(Lv, gold, rng, sample_weight=weight)
+                fit_weighted: Any = self._fit  # the optional argument is opt-in
+                fit_weighted(Lv, gold, rng, sample_weight=weight)
         except BaseException:
             # A failed fit leaves the model unfitted, not half fitted.
             for name in set(_BASE_ATTRIBUTES) | set(self._saved_attributes):
