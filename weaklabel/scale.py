@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import importlib
 import inspect
 import itertools
 import os
@@ -50,7 +51,7 @@ import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -59,8 +60,8 @@ import pandas as pd
 from weaklabel.lf import LFRegistry
 from weaklabel.typing import ABSTAIN, vote_dtype
 
-if TYPE_CHECKING:
-    import dask.dataframe as dd
+DaskDataFrame: TypeAlias = Any
+"""A ``dask.dataframe.DataFrame`` (Dask ships no type information)."""
 
 __all__ = [
     "apply_dask",
@@ -83,14 +84,18 @@ _PARTITION_ROWS = 1_000_000
 """Target rows per partition when reading files (a few hundred MB of text)."""
 
 
-def _dask() -> Any:
+def _module(name: str) -> Any:
+    """Import a module of the ``dask`` extra (untyped, so typed as Any)."""
     try:
-        import dask.dataframe as dd
+        return importlib.import_module(name)
     except ImportError as exc:  # pragma: no cover - the extra is installed in CI
         raise ImportError(
             "weaklabel.scale requires Dask: pip install 'weaklabel[dask]'"
         ) from exc
-    return dd
+
+
+def _dask() -> Any:
+    return _module("dask.dataframe")
 
 
 def _check_ddf(ddf: Any, name: str) -> None:
@@ -108,9 +113,8 @@ def _check_ddf(ddf: Any, name: str) -> None:
 
 def _ship(obj: Any) -> Any:
     """Wrap ``obj`` as one key of the task graph (shipped once per worker)."""
-    import dask
-
-    return dask.delayed(obj, name=f"weaklabel-{type(obj).__name__}-{uuid.uuid4().hex}")
+    delayed = _module("dask").delayed
+    return delayed(obj, name=f"weaklabel-{type(obj).__name__}-{uuid.uuid4().hex}")
 
 
 def _pickle_lf_modules_by_value(lfs: LFRegistry) -> None:
@@ -155,10 +159,10 @@ def _apply_partition(
 
 def apply_dask(
     lfs: LFRegistry,
-    ddf: dd.DataFrame,
+    ddf: DaskDataFrame,
     *,
     on_error: Literal["raise", "abstain"] = "raise",
-) -> dd.DataFrame:
+) -> DaskDataFrame:
     """Apply the LFs of a registry to a Dask DataFrame, partition by partition.
 
     Parameters
@@ -268,7 +272,7 @@ def _write_votes_partition(
 
 
 def write_votes_dask(
-    votes: dd.DataFrame,
+    votes: DaskDataFrame,
     path: str | os.PathLike[str],
     *,
     classes: Sequence[str] | None = None,
@@ -335,7 +339,7 @@ def _part_files(folder: Path) -> list[str]:
     return [str(p) for p in files]
 
 
-def read_votes_dask(path: str | os.PathLike[str]) -> dd.DataFrame:
+def read_votes_dask(path: str | os.PathLike[str]) -> DaskDataFrame:
     """Read a vote folder written by :func:`write_votes_dask` (one partition per file).
 
     Parameters
@@ -430,7 +434,7 @@ def _partition_patterns(part: pd.DataFrame, cardinality: int) -> pd.DataFrame:
     return out
 
 
-def _cardinality_of(model: Any, votes: dd.DataFrame, classes: Any) -> int:
+def _cardinality_of(model: Any, votes: DaskDataFrame, classes: Any) -> int:
     if classes is not None:
         return len(classes)
     k = getattr(model, "cardinality", None)
@@ -441,7 +445,7 @@ def _cardinality_of(model: Any, votes: dd.DataFrame, classes: Any) -> int:
 
 
 def vote_patterns_dask(
-    votes: dd.DataFrame, *, cardinality: int, progress: bool = False
+    votes: DaskDataFrame, *, cardinality: int, progress: bool = False
 ) -> tuple[pd.DataFrame, npt.NDArray[np.float64]]:
     """Reduce a Dask vote matrix to its distinct vote patterns and their counts.
 
@@ -483,7 +487,7 @@ def vote_patterns_dask(
 
 def fit_dask(
     model: Any,
-    votes: dd.DataFrame,
+    votes: DaskDataFrame,
     *,
     classes: Sequence[str] | None = None,
     progress: bool = False,
@@ -534,14 +538,14 @@ def fit_dask(
 
 def _fit_online(
     model: Any,
-    votes: dd.DataFrame,
+    votes: DaskDataFrame,
     cardinality: int,
     classes: Sequence[str] | None,
     progress: bool,
 ) -> Any:
-    import dask
-
     from weaklabel._validation import as_generator
+
+    dask = _module("dask")
 
     names = [str(c) for c in votes.columns]
     keys = _key_columns(len(names), cardinality)
@@ -576,12 +580,10 @@ def _fit_online(
 
 
 def _n_workers() -> int:
-    try:
-        from distributed import default_client
-
-        return len(default_client().scheduler_info(n_workers=-1)["workers"])
-    except (ImportError, ValueError):
+    client = _current_client()
+    if client is None:
         return os.cpu_count() or 1
+    return len(client.scheduler_info(n_workers=-1)["workers"])
 
 
 # ---------------------------------------------------------------- predicting
@@ -610,8 +612,8 @@ def _predict_partition(
 
 
 def predict_dask(
-    model: Any, votes: dd.DataFrame, *, classes: Sequence[str] | None = None
-) -> dd.DataFrame:
+    model: Any, votes: DaskDataFrame, *, classes: Sequence[str] | None = None
+) -> DaskDataFrame:
     """Soft labels of a Dask vote matrix, partition by partition.
 
     Parameters
@@ -660,7 +662,7 @@ def _write_soft_partition(
 
 
 def write_soft_labels_dask(
-    proba: dd.DataFrame,
+    proba: DaskDataFrame,
     path: str | os.PathLike[str],
     *,
     classes: Sequence[str],
@@ -760,7 +762,7 @@ def _read_parquet_piece(
 
     path, groups, offset, keep_index = piece
     table = pq.ParquetFile(path).read_row_groups(list(groups))
-    df = table.to_pandas()
+    df: pd.DataFrame = table.to_pandas()
     if not keep_index:
         df.index = pd.RangeIndex(offset, offset + len(df))
     return df
@@ -787,7 +789,7 @@ def read_dask(
     data: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
     partition_rows: int = _PARTITION_ROWS,
-) -> dd.DataFrame:
+) -> DaskDataFrame:
     """Read Parquet, CSV or JSON Lines files into a Dask DataFrame.
 
     Rows get the index the pandas engine would give them: a Parquet file that
@@ -860,9 +862,7 @@ def _pandas_strings() -> Any:
     Dask would turn text into ``string[pyarrow]`` with ``pd.NA`` for missing
     values; LFs must see exactly what the pandas engine gives them.
     """
-    import dask
-
-    return dask.config.set({"dataframe.convert-string": False})
+    return _module("dask").config.set({"dataframe.convert-string": False})
 
 
 def _divisions(offsets: Sequence[int]) -> tuple[int, ...] | None:
@@ -881,31 +881,25 @@ def _compute(obj: Any, *, progress: bool) -> Any:
     if client is not None:
         future = client.compute(obj)
         if progress:
-            from distributed import progress as distributed_progress
-
             with contextlib.redirect_stdout(sys.stderr):
-                distributed_progress(future)
+                _module("distributed").progress(future)
         return future.result()
     if progress:
-        from dask.diagnostics import ProgressBar
-
-        with ProgressBar(out=sys.stderr):
+        with _module("dask.diagnostics").ProgressBar(out=sys.stderr):
             return obj.compute()
     return obj.compute()
 
 
 def _current_client() -> Any:
     """The distributed Client that ``compute`` would use now, if any."""
-    import dask
-
-    if dask.config.get("scheduler", None) in _LOCAL_SCHEDULERS:
+    if _module("dask").config.get("scheduler", None) in _LOCAL_SCHEDULERS:
         return None  # an explicit local scheduler wins over a default client
     try:
-        from distributed import default_client
+        distributed = importlib.import_module("distributed")
     except ImportError:
         return None
     try:
-        return default_client()
+        return distributed.default_client()
     except ValueError:
         return None
 
@@ -913,14 +907,12 @@ def _current_client() -> Any:
 @contextlib.contextmanager
 def _scheduler(scheduler: Any) -> Iterator[None]:
     """Run the body on the scheduler ``label_dask`` was asked for."""
-    import dask
-
     if isinstance(scheduler, str) and scheduler in _LOCAL_SCHEDULERS:
-        with dask.config.set(scheduler=scheduler):
+        with _module("dask").config.set(scheduler=scheduler):
             yield
         return
-    from distributed import Client, LocalCluster
-
+    distributed = _module("distributed")
+    Client, LocalCluster = distributed.Client, distributed.LocalCluster
     if scheduler is None:
         import psutil
 

@@ -414,7 +414,8 @@ class OnlineLabelModel(BaseLabelModel):
                 "sample_weight must be finite and non-negative; got a minimum of"
                 f" {w.min()!r} and {int((~np.isfinite(w)).sum())} non-finite value(s)."
             )
-        return P, np.bincount(P.inverse, weights=w, minlength=P.n_patterns)
+        weights = np.bincount(P.inverse, weights=w, minlength=P.n_patterns)
+        return P, weights.astype(np.float64)
 
     def _learn(
         self, P: Patterns, weights: FloatArray, rng: np.random.Generator

@@ -1,0 +1,492 @@
+"""Scale benchmark (issue 5): the Dask engine end to end, 1M / 10M / 100M rows.
+
+The data is the bundled YouTube comments' text repeated to N rows, written as
+a folder of Parquet files (1M rows each, row groups of 250k rows), labeled by
+20 regex LFs, the same rules in two forms: vectorized (Arrow's RE2 engine,
+``pyarrow.compute.match_substring_regex``) and row-wise (Python's ``re``).
+
+For each N, on a fresh ``distributed.LocalCluster`` of 2 single-threaded
+worker processes (this machine has 2 cores):
+
+* **apply**: read + apply the 20 vectorized LFs + write the int8 votes as a
+  Parquet folder (``apply_dask`` + ``write_votes_dask``);
+* **fit**: pattern reduction over the votes (``vote_patterns_dask``) + EM
+  on the merged pattern table (``LabelModel.fit(patterns,
+  sample_weight=counts)``), with the reduction's share of the fit time;
+* **predict**: ``predict_dask`` + ``write_soft_labels_dask``;
+* wall time, rows/s, peak RSS of the client and of each worker.
+
+Then, for N up to ``--pandas-max`` rows, the in-memory pandas path on one
+core in a child process (``pd.read_parquet`` + ``lfs.apply`` + fit +
+predict; its own peak RSS), for the throughput-per-core comparison.  And on
+``--snorkel-rows`` rows, the apply step with the *row-wise* LFs: Snorkel's
+``DaskLFApplier`` against ``apply_dask`` on the same cluster and rows.
+
+Run (benchmark environment, with snorkel)::
+
+    PYTHONPATH=. .venv-bench/bin/python benchmarks/bench_scale.py
+    PYTHONPATH=. .venv-bench/bin/python benchmarks/bench_scale.py \
+        --rows 1000000 10000000 100000000 --snorkel-rows 1000000
+
+Writes a markdown table to ``benchmarks/results/bench_scale.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as _dt
+import json
+import logging
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+RULES: list[tuple[str, str, str]] = [
+    ("check_out", r"check\s+(?:it\s+)?out", "spam"),
+    ("subscribe", r"subscri", "spam"),
+    ("link", r"https?://", "spam"),
+    ("my_channel", r"my\s+channel", "spam"),
+    ("free", r"\bfree\b", "spam"),
+    ("win", r"\bwin(?:ner)?\b", "spam"),
+    ("money", r"\bmoney\b|\$\d+", "spam"),
+    ("click", r"\bclick\b", "spam"),
+    ("visit", r"\bvisit\b", "spam"),
+    ("like_share", r"\bplease\b.*\b(?:like|share)\b", "spam"),
+    ("follow", r"\bfollow\s+(?:me|us)\b", "spam"),
+    ("www", r"\bwww\.", "spam"),
+    ("dot_com", r"\.com\b", "spam"),
+    ("love", r"\blove\b", "ham"),
+    ("song", r"\bsong\b", "ham"),
+    ("beautiful", r"\bbeautiful\b", "ham"),
+    ("best", r"\bbest\b", "ham"),
+    ("views", r"\bbillion\b|\bviews?\b", "ham"),
+    ("laugh", r"\b(?:lol|haha+)\b", "ham"),
+    ("artist", r"\b(?:perry|shakira|eminem|psy|lmfao)\b", "ham"),
+]
+CLASSES = ["ham", "spam"]
+ROWS_PER_FILE = 1_000_000
+ROW_GROUP = 250_000
+N_WORKERS = 2
+
+
+# ------------------------------------------------------------------ the LFs
+def _vectorized_function(pattern: str, label: int) -> Any:
+    def f(df: pd.DataFrame) -> Any:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        # Arrow's RE2 engine on the Arrow-backed text column.
+        hit = pc.match_substring_regex(pa.array(df.text), pattern, ignore_case=True)
+        return np.where(hit.to_numpy(zero_copy_only=False), label, -1)
+
+    return f
+
+
+def vectorized_registry() -> Any:
+    from weaklabel.lf import LabelingFunction, LFRegistry
+
+    lfs = LFRegistry(classes=CLASSES)
+    for name, pattern, label in RULES:
+        f = _vectorized_function(pattern, CLASSES.index(label))
+        lfs.add(LabelingFunction(name, f, vectorized=True))
+    return lfs
+
+
+def _rowwise_function(pattern: str, label: int) -> Any:
+    search = re.compile(pattern, re.IGNORECASE).search
+
+    def f(x: Any) -> int:
+        # (Snorkel's DaskLFApplier infers Dask's meta by calling the LFs on
+        # made-up rows whose text is a float: abstain on those.)
+        text = x.text
+        return label if isinstance(text, str) and search(text) else -1
+
+    return f
+
+
+def rowwise_registry() -> Any:
+    from weaklabel.lf import LabelingFunction, LFRegistry
+
+    lfs = LFRegistry(classes=CLASSES)
+    for name, pattern, label in RULES:
+        lfs.add(
+            LabelingFunction(name, _rowwise_function(pattern, CLASSES.index(label)))
+        )
+    return lfs
+
+
+def snorkel_lfs() -> list[Any]:
+    from snorkel.labeling import LabelingFunction
+
+    return [
+        LabelingFunction(name, _rowwise_function(pattern, CLASSES.index(label)))
+        for name, pattern, label in RULES
+    ]
+
+
+# --------------------------------------------------------------------- data
+def generate(folder: Path, n_rows: int) -> float:
+    """Write the YouTube text repeated to n_rows rows; return the seconds it took."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from weaklabel.datasets import load_youtube
+
+    start = time.perf_counter()
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = pa.array(load_youtube()["text"].astype(str).tolist(), type=pa.string())
+    rng = np.random.default_rng(0)
+    for i, first in enumerate(range(0, n_rows, ROWS_PER_FILE)):
+        n = min(ROWS_PER_FILE, n_rows - first)
+        idx = pa.array(rng.integers(0, len(texts), n))
+        table = pa.table({"text": texts.take(idx)})
+        pq.write_table(table, folder / f"part{i:05d}.parquet", row_group_size=ROW_GROUP)
+    return time.perf_counter() - start
+
+
+# ------------------------------------------------------------------ memory
+class PeakRSS:
+    """Sample this process's RSS every 50 ms in a thread; keep the peak."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self._proc = psutil.Process()
+        self.peak = self._proc.memory_info().rss
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, self._proc.memory_info().rss)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._proc.memory_info().rss)
+
+
+def _maxrss_bytes() -> int:
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+
+
+@contextlib.contextmanager
+def cluster() -> Iterator[Any]:
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=N_WORKERS,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit="10GiB",
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as c,
+        Client(c) as client,
+    ):
+        yield client
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:.2f}"
+
+
+def _make_model() -> Any:
+    try:
+        from weaklabel.label_model import LabelModel
+
+        return LabelModel(cardinality=2, random_state=0)
+    except ImportError:  # pragma: no cover - before the generative model lands
+        from weaklabel.label_model import DawidSkene
+
+        return DawidSkene(cardinality=2, random_state=0)
+
+
+# --------------------------------------------------------------- dask runs
+def run_dask(folder: Path, work: Path, n_rows: int) -> dict[str, Any]:
+    from weaklabel.scale import (
+        apply_dask,
+        predict_dask,
+        read_dask,
+        read_votes_dask,
+        vote_patterns_dask,
+        write_soft_labels_dask,
+        write_votes_dask,
+    )
+
+    lfs = vectorized_registry()
+    out: dict[str, Any] = {"rows": n_rows}
+    with cluster() as client, PeakRSS() as client_mem:
+        t0 = time.perf_counter()
+        ddf = read_dask(folder, partition_rows=ROW_GROUP)
+        out["partitions"] = ddf.npartitions
+        write_votes_dask(apply_dask(lfs, ddf), work / "votes", classes=CLASSES)
+        t1 = time.perf_counter()
+        votes = read_votes_dask(work / "votes")
+        patterns, counts = vote_patterns_dask(votes, cardinality=2)
+        t2 = time.perf_counter()
+        patterns.attrs["classes"] = CLASSES
+        model = _make_model().fit(patterns, sample_weight=counts)
+        t3 = time.perf_counter()
+        write_soft_labels_dask(
+            predict_dask(model, votes, classes=CLASSES), work / "soft", classes=CLASSES
+        )
+        t4 = time.perf_counter()
+        workers = client.run(_maxrss_bytes)
+    out.update(
+        model=type(model).__name__,
+        patterns=len(patterns),
+        apply_s=t1 - t0,
+        reduce_s=t2 - t1,
+        em_s=t3 - t2,
+        predict_s=t4 - t3,
+        total_s=t4 - t0,
+        client_peak=client_mem.peak,
+        worker_peak=max(workers.values()),
+        soft_bytes=sum(p.stat().st_size for p in (work / "soft").iterdir()),
+    )
+    check = pd.read_parquet(work / "soft" / "part.00000.parquet")
+    out["soft_columns"] = ["id", *check.columns]
+    return out
+
+
+def run_apply_comparison(folder: Path, n_rows: int) -> dict[str, Any]:
+    """Row-wise LFs: Snorkel's DaskLFApplier vs apply_dask, same cluster and rows."""
+    from weaklabel.scale import apply_dask, read_dask
+
+    out: dict[str, Any] = {"rows": n_rows}
+    lfs = rowwise_registry()
+    with cluster() as client:
+        ddf = read_dask(folder, partition_rows=ROW_GROUP)
+        t0 = time.perf_counter()
+        ours = apply_dask(lfs, ddf).compute()
+        out["ours_s"] = time.perf_counter() - t0
+        try:
+            from snorkel.labeling.apply.dask import DaskLFApplier
+        except ImportError:
+            out["snorkel_s"] = None
+            return out
+        t0 = time.perf_counter()
+        theirs = DaskLFApplier(snorkel_lfs()).apply(ddf, scheduler=client)
+        out["snorkel_s"] = time.perf_counter() - t0
+        out["identical"] = bool(np.array_equal(theirs, ours.to_numpy()))
+    return out
+
+
+# -------------------------------------------------------------- pandas path
+def pandas_child(folder: str) -> None:
+    """Run in a child process: the in-memory pandas path; print JSON."""
+    from weaklabel.io import write_soft_labels
+
+    lfs = vectorized_registry()
+    t0 = time.perf_counter()
+    df = pd.read_parquet(folder)
+    t1 = time.perf_counter()
+    L = lfs.apply(df)
+    t2 = time.perf_counter()
+    model = _make_model().fit(L)
+    t3 = time.perf_counter()
+    proba = model.predict_proba(L)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_soft_labels(
+            Path(tmp) / "soft.parquet", proba, classes=CLASSES, index=df.index
+        )
+    t4 = time.perf_counter()
+    print(
+        json.dumps(
+            {
+                "read_s": t1 - t0,
+                "apply_s": t2 - t1,
+                "fit_s": t3 - t2,
+                "predict_s": t4 - t3,
+                "total_s": t4 - t0,
+                "peak": _maxrss_bytes(),
+                "vote_bytes": int(L.memory_usage(index=False).sum()),
+            }
+        )
+    )
+
+
+def run_pandas(folder: Path) -> dict[str, Any]:
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    res = subprocess.run(
+        [sys.executable, __file__, "--pandas-child", str(folder)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+# ----------------------------------------------------------------- report
+def report(
+    dask_runs: list[dict[str, Any]],
+    pandas_runs: dict[int, dict[str, Any]],
+    comparison: dict[str, Any] | None,
+    gen: dict[int, float],
+) -> str:
+    import dask
+
+    lines = [
+        "# Scale benchmark: the Dask engine (issue 5)",
+        "",
+        f"Run {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC on"
+        f" {os.cpu_count()} cores ({platform.processor() or platform.machine()}),"
+        f" Python {platform.python_version()}, dask {dask.__version__},"
+        f" pandas {pd.__version__}. Produced by `benchmarks/bench_scale.py`.",
+        "",
+        "Data: the bundled YouTube comments' text repeated (random draws) to N rows,"
+        f" Parquet files of {ROWS_PER_FILE:,} rows (row groups of {ROW_GROUP:,});"
+        f" {len(RULES)} regex LFs. Dask: `distributed.LocalCluster`, {N_WORKERS}"
+        " single-threaded worker processes. Peak memory is the peak RSS (GiB).",
+        "",
+        "## Dask engine, end to end (20 vectorized LFs)",
+        "",
+        "| rows | partitions | apply (read+LFs+write votes) s | fit: reduce s | fit: EM s"
+        " | reduce share of fit | predict+write s | total s | rows/s | rows/s per"
+        " worker | client peak | worker peak |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in dask_runs:
+        fit = r["reduce_s"] + r["em_s"]
+        lines.append(
+            f"| {r['rows']:,} | {r['partitions']} | {r['apply_s']:.1f} |"
+            f" {r['reduce_s']:.1f} | {r['em_s']:.2f} | {r['reduce_s'] / fit:.0%} |"
+            f" {r['predict_s']:.1f} | {r['total_s']:.1f} |"
+            f" {r['rows'] / r['total_s']:,.0f} |"
+            f" {r['rows'] / r['total_s'] / N_WORKERS:,.0f} |"
+            f" {_gib(r['client_peak'])} | {_gib(r['worker_peak'])} |"
+        )
+    if dask_runs:
+        r = dask_runs[0]
+        lines += [
+            "",
+            f"Distinct vote patterns: {', '.join(str(x['patterns']) for x in dask_runs)};"
+            f" label model: {r['model']}; soft-label columns: {r['soft_columns']}.",
+        ]
+    if pandas_runs:
+        lines += [
+            "",
+            "## In-memory pandas path on one core (same LFs, same rows)",
+            "",
+            "| rows | read s | apply s | fit s | predict+write s | total s | rows/s"
+            " | peak | votes in memory | Dask rows/s per worker ÷ pandas rows/s |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        by_rows = {r["rows"]: r for r in dask_runs}
+        for n, p in sorted(pandas_runs.items()):
+            d = by_rows.get(n)
+            ratio = (
+                f"{(n / d['total_s'] / N_WORKERS) / (n / p['total_s']):.2f}"
+                if d
+                else "n/a"
+            )
+            lines.append(
+                f"| {n:,} | {p['read_s']:.1f} | {p['apply_s']:.1f} | {p['fit_s']:.1f} |"
+                f" {p['predict_s']:.1f} | {p['total_s']:.1f} |"
+                f" {n / p['total_s']:,.0f} | {_gib(p['peak'])} |"
+                f" {p['vote_bytes'] / 2**20:.0f} MiB | {ratio} |"
+            )
+    if comparison:
+        c = comparison
+        lines += [
+            "",
+            f"## Apply step, row-wise LFs: Snorkel's DaskLFApplier vs apply_dask"
+            f" ({c['rows']:,} rows, same cluster)",
+            "",
+            "| applier | seconds | rows/s | speed-up |",
+            "|---|---:|---:|---:|",
+            f"| weaklabel apply_dask | {c['ours_s']:.1f} |"
+            f" {c['rows'] / c['ours_s']:,.0f} | |",
+        ]
+        if c.get("snorkel_s"):
+            lines.append(
+                f"| snorkel DaskLFApplier | {c['snorkel_s']:.1f} |"
+                f" {c['rows'] / c['snorkel_s']:,.0f} |"
+                f" {c['snorkel_s'] / c['ours_s']:.1f}x |"
+            )
+            lines.append("")
+            lines.append(f"Identical vote matrices: {c.get('identical')}.")
+    if gen:
+        lines += [
+            "",
+            "Data generation: "
+            + ", ".join(f"{n:,} rows in {s:.0f} s" for n, s in sorted(gen.items()))
+            + ".",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--pandas-max", type=int, default=10_000_000)
+    parser.add_argument("--snorkel-rows", type=int, default=1_000_000)
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).parent / "results" / "bench_scale.md"
+    )
+    parser.add_argument("--pandas-child", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.pandas_child:
+        pandas_child(args.pandas_child)
+        return 0
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_scale_"))
+    dask_runs, pandas_runs, gen = [], {}, {}
+    comparison = None
+    try:
+        for n in args.rows:
+            folder = work / f"data_{n}"
+            gen[n] = generate(folder, n)
+            print(f"generated {n:,} rows in {gen[n]:.0f} s", flush=True)
+            run_dir = work / f"run_{n}"
+            dask_runs.append(run_dask(folder, run_dir, n))
+            print(json.dumps(dask_runs[-1], default=str), flush=True)
+            shutil.rmtree(run_dir, ignore_errors=True)
+            if n <= args.pandas_max:
+                pandas_runs[n] = run_pandas(folder)
+                print("pandas", json.dumps(pandas_runs[n]), flush=True)
+            if n == args.snorkel_rows:
+                comparison = run_apply_comparison(folder, n)
+                print("apply", json.dumps(comparison), flush=True)
+            if n != args.snorkel_rows:
+                shutil.rmtree(folder, ignore_errors=True)
+        if comparison is None and args.snorkel_rows:
+            n = args.snorkel_rows
+            folder = work / f"data_{n}"
+            if not folder.exists():
+                gen.setdefault(n, generate(folder, n))
+            comparison = run_apply_comparison(folder, n)
+            print("apply", json.dumps(comparison), flush=True)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    text = report(dask_runs, pandas_runs, comparison, gen)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
