@@ -252,7 +252,15 @@ class BaseLabelModel(BaseEstimator):
                 f" '{method}'."
             )
 
-    def _resolve_cardinality(self, L: Any, y: Any, classes: list[str] | None) -> int:
+    def _resolve_cardinality(
+        self, L_raw: Any, L: Any, y: Any, classes: list[str] | None
+    ) -> int:
+        """Number of classes from the parameter, the class names, or the votes.
+
+        ``L_raw`` is the input as given (kept for subclasses' calls; the class
+        names come in ``classes``), ``L`` the validated votes.
+        """
+        del L_raw
         k: int | None = None
         if self.cardinality is not None:
             k = check_cardinality(self.cardinality, self._name)
@@ -306,6 +314,7 @@ class BaseLabelModel(BaseEstimator):
         self,
         L: VoteMatrixLike,
         y: npt.ArrayLike | None = None,
+        *,
         sample_weight: npt.ArrayLike | None = None,
     ) -> Self:
         """Fit the label model on a vote matrix.
@@ -330,7 +339,7 @@ class BaseLabelModel(BaseEstimator):
         rng = as_generator(self.random_state)
         Lv = check_votes(L, owner=self._name, accept_sparse=True)
         classes = _classes_of(L)
-        k = self._resolve_cardinality(Lv, y, classes)
+        k = self._resolve_cardinality(L, Lv, y, classes)
         n, m = Lv.shape
         gold = None if y is None else check_gold(y, n, k)
         weight = None
