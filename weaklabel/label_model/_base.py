@@ -44,6 +44,13 @@ tuples do round-trip).
 
 Subclasses join the load registry automatically (``__init_subclass__``), so
 ``load_label_model(path)`` rebuilds the right class from its name.
+
+Helpers a subclass that overrides ``fit`` (e.g. an online model) may call,
+kept stable: ``_classes_of(L)`` (module function: class names carried by L),
+``self._resolve_cardinality(L_raw, L_valid, y, classes) -> int``,
+``self._validate_for_predict(L, method) -> validated L`` (fitted check, column
+count, LF names) and ``self._check_fitted(method)``.  ``argmax_ties`` is the
+shared tie-breaking argmax.
 """
 
 from __future__ import annotations
