@@ -156,7 +156,7 @@ def test_bad_sample_weight():
     with pytest.raises(ValueError, match="one weight per row"):
         OnlineLabelModel().partial_fit(np.array([[0, 1]]), sample_weight=[1, 2])
     with pytest.raises(ValueError, match="non-negative"):
-        OnlineLabelModel().partial_fit(np.array([[0, 1]]), sample_weight=[-1])
+        OnlineLabelModel().partial_fit(np.array([[0, 1]]), sample_weight=[-1.0])
 
 
 def test_save_load_then_continue(tmp_path, synthetic):

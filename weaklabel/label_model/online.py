@@ -55,7 +55,11 @@ from weaklabel._validation import (
     check_votes,
     lf_names_of,
 )
-from weaklabel.label_model._base import BaseLabelModel, _classes_of
+from weaklabel.label_model._base import (
+    BaseLabelModel,
+    _check_sample_weight,
+    _classes_of,
+)
 from weaklabel.label_model._patterns import (
     Patterns,
     compress,
@@ -302,44 +306,19 @@ class OnlineLabelModel(BaseLabelModel):
             )
         return as_generator(seed)
 
-    def fit(
-        self,
-        L: VoteMatrixLike,
-        y: npt.ArrayLike | None = None,
-        *,
-        sample_weight: npt.ArrayLike | None = None,
-    ) -> Self:
-        """Fit from scratch: ``n_epochs`` passes of mini-batch stepwise EM.
-
-        Parameters
-        ----------
-        L : array-like, DataFrame or scipy.sparse of shape (n_samples, n_lfs)
-            Votes in {-1 (ABSTAIN), 0, ..., k-1}.
-        y : array-like of shape (n_samples,), default=None
-            Optional gold labels, -1 where unknown (those rows are clamped).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative row weights (e.g. the counts of a table of distinct
-            vote patterns).
-
-        Returns
-        -------
-        self
-        """
-        self._reset()
-        self._check_params()
-        rng = as_generator(self.random_state)
-        P, weights = self._compressed(L, y, sample_weight, first=True)
-        for _ in range(int(self.n_epochs)):
-            self._learn(P, weights, rng)
-        return self
-
     def _fit(
         self,
         L: npt.NDArray[np.int32] | sp.csr_array,
         y: npt.NDArray[np.int64] | None,
         rng: np.random.Generator,
-    ) -> None:  # pragma: no cover - fit is overridden
-        raise NotImplementedError
+        sample_weight: npt.NDArray[np.float64] | None = None,
+    ) -> None:
+        """``n_epochs`` passes of mini-batch stepwise EM, from scratch."""
+        for name in self._saved_attributes:  # fit starts over
+            self.__dict__.pop(name, None)
+        P = compress(L, y, sample_weight)
+        for _ in range(int(self.n_epochs)):
+            self._learn(P, P.counts, rng)
 
     def partial_fit(
         self,
@@ -381,7 +360,7 @@ class OnlineLabelModel(BaseLabelModel):
     def _compressed(
         self, L: Any, y: Any, sample_weight: Any, *, first: bool
     ) -> tuple[Patterns, FloatArray]:
-        """Validate a chunk (setting the base attributes on the first) and compress it."""
+        """Validate a chunk (setting the base attributes on the first); compress it."""
         if first:
             Lv = check_votes(L, owner=self._name, accept_sparse=True)
             classes = _classes_of(L)
@@ -400,22 +379,13 @@ class OnlineLabelModel(BaseLabelModel):
             Lv = self._validate_for_predict(L, "partial_fit")
         n = Lv.shape[0]
         gold = None if y is None else check_gold(y, n, self.cardinality_)
-        P = compress(Lv, gold)
-        if sample_weight is None:
-            return P, P.counts
-        w = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
-        if w.shape[0] != n:
-            raise ValueError(
-                f"sample_weight has {w.shape[0]} entries but L has {n} rows; pass one"
-                " weight per row."
-            )
-        if not np.isfinite(w).all() or (w < 0).any():
-            raise ValueError(
-                "sample_weight must be finite and non-negative; got a minimum of"
-                f" {w.min()!r} and {int((~np.isfinite(w)).sum())} non-finite value(s)."
-            )
-        weights = np.bincount(P.inverse, weights=w, minlength=P.n_patterns)
-        return P, weights.astype(np.float64)
+        weight = (
+            None
+            if sample_weight is None
+            else _check_sample_weight(sample_weight, n, self._name)
+        )
+        P = compress(Lv, gold, weight)
+        return P, P.counts
 
     def _learn(
         self, P: Patterns, weights: FloatArray, rng: np.random.Generator
