@@ -139,12 +139,20 @@ class _DenseVotes(_Votes):
 class _SparseVotes(_Votes):
     def __init__(self, S: sp.csr_array) -> None:
         # Stored entries are the votes themselves (see check_votes).
+        self.S = S
         self.indptr: npt.NDArray[np.int64] = S.indptr.astype(np.int64)
         self.cols: npt.NDArray[np.int32] = S.indices
         self.data: npt.NDArray[np.int32] = S.data
         self.n_samples, self.n_lfs = (int(s) for s in S.shape)
         self.max_vote = int(self.data.max()) if self.data.size else ABSTAIN
-        self.entry_rows = np.repeat(np.arange(self.n_samples), np.diff(self.indptr))
+
+    @cached_property
+    def _pattern(self) -> Any:
+        """L's non-abstain pattern as a 0/1 float matrix: ``rows @ pattern``
+        counts each LF's votes on the chosen rows in one C-level pass (exact:
+        counts stay far below 2**53)."""
+        ones = np.ones(self.cols.shape[0])
+        return sp.csr_array((ones, self.cols, self.S.indptr), shape=self.S.shape)
 
     @cached_property
     def row_votes(self) -> npt.NDArray[np.int64]:
@@ -165,10 +173,17 @@ class _SparseVotes(_Votes):
     def lf_counts(
         self, rows: npt.NDArray[np.bool_] | None = None
     ) -> npt.NDArray[np.int64]:
-        cols = self.cols
-        if rows is not None:
-            cols = cols[rows[self.entry_rows]]
-        return np.bincount(cols, minlength=self.n_lfs).astype(np.int64)
+        if rows is None:
+            # bincount is several times faster on intp input than on int32.
+            cols = self.cols.astype(np.intp)
+            return np.bincount(cols, minlength=self.n_lfs).astype(np.int64)
+        return self._column_sums(self._pattern, rows.astype(np.float64))
+
+    def _column_sums(
+        self, M: Any, weights: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.int64]:
+        counts: npt.NDArray[np.int64] = np.rint(weights @ M).astype(np.int64)
+        return counts
 
     def vote_table(self, cardinality: int) -> npt.NDArray[np.int64]:
         m, k = self.n_lfs, cardinality
@@ -178,12 +193,14 @@ class _SparseVotes(_Votes):
     def gold_counts(
         self, y: npt.NDArray[np.int64]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        cols, data = self.cols, self.data
-        y_entry = y[self.entry_rows]
-        on_gold = y_entry != ABSTAIN
-        labelled = np.bincount(cols[on_gold], minlength=self.n_lfs)
-        correct = np.bincount(cols[on_gold & (data == y_entry)], minlength=self.n_lfs)
-        return labelled.astype(np.int64), correct.astype(np.int64)
+        labelled = self.lf_counts(y != ABSTAIN)
+        # The gold label of each stored vote's row (rows are stored in order, so
+        # a repeat, not a gather); a vote never equals the -1 of unknown rows.
+        y_entry = np.repeat(y.astype(self.data.dtype), np.diff(self.indptr))
+        hits = (self.data == y_entry).astype(np.float64)
+        matches = sp.csr_array((hits, self.cols, self.S.indptr), shape=self.S.shape)
+        correct = self._column_sums(matches, np.ones(self.n_samples))
+        return labelled, correct
 
 
 def _votes(L: Any, *, cardinality: int | None = None) -> _Votes:

@@ -276,8 +276,6 @@ def soft_label_frame(
     0         0.9         0.1   ham         0.9
     1         0.5         0.5   ham         0.5
     """
-    if isinstance(proba, pd.DataFrame):
-        proba = proba.to_numpy()
     P = check_proba(proba)
     n, k = P.shape
     if classes is None:
