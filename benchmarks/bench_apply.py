@@ -216,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     from weaklabel.lf import labeling_function
     from weaklabel.lf_helpers import regex_lf
 
+    load_before = os.getloadavg()[0]
     df = load_rows(args.data, args.rows)
     n = len(df)
     classes = ["ham", "spam"]
@@ -309,9 +310,16 @@ def main(argv: list[str] | None = None) -> int:
         " over different row counts comparable.",
         "",
     ]
+    header.append(
+        f"Load average (1 min) {load_before:.1f} at the start and"
+        f" {os.getloadavg()[0]:.1f} at the end of the run, on {os.cpu_count()} CPUs:"
+        " other jobs on the machine slow every method alike, so compare ratios,"
+        " not absolute rows/s, across runs."
+    )
+    header.append("")
     if PandasLFApplier is None:
-        header.append("Snorkel is not installed in this environment: no ratios.\n")
-    text = "\n".join(header) + table + "\n"
+        header.extend(["Snorkel is not installed in this environment: no ratios.", ""])
+    text = "\n".join(header) + "\n" + table + "\n"
     print()
     print(table)
     args.out.parent.mkdir(parents=True, exist_ok=True)
