@@ -723,6 +723,23 @@ def _bad_value_error(
     )
 
 
+def _close_quietly(results: Any) -> None:
+    """Close a (joblib) result generator left unfinished by an error.
+
+    joblib warns that the tasks still running were cancelled; that is the
+    intent here, so the warning is dropped rather than left to surface at
+    garbage collection.
+    """
+    close = getattr(results, "close", None)
+    if close is None:
+        return
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=".*still being processed", category=UserWarning
+        )
+        close()
+
+
 def _apply_all_rowwise(
     lfs: list[LabelingFunction],
     cols: list[int],
@@ -755,29 +772,34 @@ def _apply_all_rowwise(
         results = (
             _run_rowwise(lfs, frame.iloc[a:b], lookup, on_error) for a, b in bounds
         )
-    for (a, b), res in zip(bounds, results, strict=True):
-        if res.error is not None:
-            j, pos, exc, bad = res.error
-            lf = lfs[j]
-            if bad is not None:
-                if bad.pos is not None:
-                    bad.pos += a
-                raise _bad_value_error(lf, bad, frame.index, classes, vectorized=False)
-            label = _plain(frame.index[a + (pos or 0)])
-            what = "an exception" if exc is None else _exc_text(exc)
-            raise LabelingFunctionError(
-                f"LF {lf.name!r} raised {what} on row index {label!r}.",
-                lf_name=lf.name,
-                row=label,
-            ) from exc
-        L[a:b, cols] = res.codes
-        for j, fail in res.failures.items():
-            name = lfs[j].name
-            prev = failures.get(name)
-            if prev is None:
-                failures[name] = _Failure(
-                    fail.count, fail.first_pos + a, fail.first_exc
-                )
-            else:
-                prev.count += fail.count
-        bar.update(b - a)
+    try:
+        for (a, b), res in zip(bounds, results, strict=True):
+            if res.error is not None:
+                j, pos, exc, bad = res.error
+                lf = lfs[j]
+                if bad is not None:
+                    if bad.pos is not None:
+                        bad.pos += a
+                    raise _bad_value_error(
+                        lf, bad, frame.index, classes, vectorized=False
+                    )
+                label = _plain(frame.index[a + (pos or 0)])
+                what = "an exception" if exc is None else _exc_text(exc)
+                raise LabelingFunctionError(
+                    f"LF {lf.name!r} raised {what} on row index {label!r}.",
+                    lf_name=lf.name,
+                    row=label,
+                ) from exc
+            L[a:b, cols] = res.codes
+            for j, fail in res.failures.items():
+                name = lfs[j].name
+                prev = failures.get(name)
+                if prev is None:
+                    failures[name] = _Failure(
+                        fail.count, fail.first_pos + a, fail.first_exc
+                    )
+                else:
+                    prev.count += fail.count
+            bar.update(b - a)
+    finally:
+        _close_quietly(results)
