@@ -74,8 +74,8 @@ class _Votes:
         """Number of votes of each LF, on all rows or on the rows in ``rows``."""
         raise NotImplementedError
 
-    def vote_table(self, cardinality: int) -> npt.NDArray[np.int64]:
-        """``table[j, c]`` = number of rows on which LF ``j`` votes class ``c``."""
+    def polarities(self) -> list[list[int]]:
+        """The sorted distinct labels each LF votes (abstain excluded)."""
         raise NotImplementedError
 
     def gold_counts(
@@ -113,26 +113,45 @@ class _DenseVotes(_Votes):
         counts: npt.NDArray[np.int64] = voted.sum(axis=0, dtype=np.int64)
         return counts
 
-    def vote_table(self, cardinality: int) -> npt.NDArray[np.int64]:
-        m, k = self.n_lfs, cardinality
-        # Key of a vote = j * (k + 1) + (vote + 1); column 0 collects abstains.
+    def polarities(self) -> list[list[int]]:
+        # Each LF's smallest and largest vote settle its polarity unless they are
+        # two or more classes apart; only such LFs need a full count of votes.
+        hi = self.V.max(axis=0).astype(np.int64)
+        lo = self.V.view(np.uint32).min(axis=0).astype(np.int64)
+        out = [
+            [] if h < 0 else [h] if l_ == h else [l_, h]
+            for l_, h in zip(lo.tolist(), hi.tolist(), strict=True)
+        ]
+        gaps = np.flatnonzero((hi >= 0) & (hi - lo >= 2))
+        if gaps.size:
+            table = self._vote_table(gaps, self.max_vote + 1)
+            for j, row in zip(gaps.tolist(), table, strict=True):
+                out[j] = np.flatnonzero(row).tolist()
+        return out
+
+    def _vote_table(
+        self, lfs: npt.NDArray[np.intp], cardinality: int
+    ) -> npt.NDArray[np.int64]:
+        """``table[i, c]`` = number of rows on which LF ``lfs[i]`` votes ``c``."""
+        m, k = lfs.size, cardinality
+        # Key of a vote = i * (k + 1) + (vote + 1); column 0 collects abstains.
         offsets = np.arange(m, dtype=np.int64) * (k + 1) + 1
         table = np.zeros(m * (k + 1), dtype=np.int64)
         step = max(1, _BLOCK_VOTES // m)
         for start in range(0, self.n_samples, step):  # blocks of rows, not rows
-            keys = self.V[start : start + step] + offsets
+            keys = self.V[start : start + step, lfs] + offsets
             table += np.bincount(keys.ravel(), minlength=m * (k + 1))
         return table.reshape(m, k + 1)[:, 1:]
 
     def gold_counts(
         self, y: npt.NDArray[np.int64]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        V = self.V
         gold = y != ABSTAIN
-        if not gold.all():
-            V, y = V[gold], y[gold]
-        labelled = (V != ABSTAIN).sum(axis=0, dtype=np.int64)
-        correct = np.equal(V, y[:, None]).sum(axis=0, dtype=np.int64)
+        labelled = self.lf_counts(None if gold.all() else gold)
+        # Unknown rows get -2, which no vote (nor ABSTAIN) equals; comparing in
+        # V's own dtype avoids an int64 copy of the whole matrix.
+        target = np.where(gold, y, -2).astype(self.V.dtype)
+        correct = np.equal(self.V, target[:, None]).sum(axis=0, dtype=np.int64)
         return labelled, correct
 
 
@@ -185,10 +204,11 @@ class _SparseVotes(_Votes):
         counts: npt.NDArray[np.int64] = np.rint(weights @ M).astype(np.int64)
         return counts
 
-    def vote_table(self, cardinality: int) -> npt.NDArray[np.int64]:
-        m, k = self.n_lfs, cardinality
+    def polarities(self) -> list[list[int]]:
+        m, k = self.n_lfs, max(self.max_vote + 1, 1)
         keys = self.cols.astype(np.int64) * k + self.data
-        return np.bincount(keys, minlength=m * k).astype(np.int64).reshape(m, k)
+        table = np.bincount(keys, minlength=m * k).reshape(m, k)
+        return [np.flatnonzero(row).tolist() for row in table]  # one item per LF
 
     def gold_counts(
         self, y: npt.NDArray[np.int64]
@@ -386,12 +406,7 @@ def lf_polarities(L: VoteMatrixLike) -> list[list[int]]:
     >>> lf_polarities(L)
     [[0], [0, 1], [1]]
     """
-    votes = _votes(L)
-    return _polarities(votes.vote_table(max(votes.max_vote + 1, 1)))
-
-
-def _polarities(table: npt.NDArray[np.int64]) -> list[list[int]]:
-    return [np.flatnonzero(row).tolist() for row in table]  # one item per LF
+    return _votes(L).polarities()
 
 
 def lf_empirical_accuracies(L: VoteMatrixLike, y: Any) -> FloatArray:
@@ -557,8 +572,7 @@ def lf_summary(
     )
     n, m = votes.n_samples, votes.n_lfs
     names = _lf_names(L, m, lf_names, model)
-    cardinality = max(votes.max_vote + 1, 1)
-    polarity: list[list[Any]] = _polarities(votes.vote_table(cardinality))
+    polarity: list[list[Any]] = votes.polarities()
     if names_of_classes is not None:
         polarity = [[names_of_classes[c] for c in p] for p in polarity]
     columns: dict[str, Any] = {
