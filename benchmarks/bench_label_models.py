@@ -446,8 +446,14 @@ def main(argv: list[str] | None = None) -> int:
     datasets = [all_data[d] for d in names]
     gold_sets = [ds for ds in datasets if ds.L_valid is not None]
 
-    # Warm the peers' imports once in the parent so that forks share them.
-    for mod in ("snorkel.labeling.model", "crowdkit.aggregation", "torch"):
+    # Import once in the parent so that every forked child shares the same
+    # code (weaklabel's included: one version of it for the whole run).
+    for mod in (
+        "weaklabel.label_model",
+        "snorkel.labeling.model",
+        "crowdkit.aggregation",
+        "torch",
+    ):
         with contextlib.suppress(ImportError):
             __import__(mod)
 
