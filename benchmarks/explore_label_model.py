@@ -10,7 +10,7 @@ accuracy otherwise) and prints one table.
 Usage::
 
     python benchmarks/explore_label_model.py                 # default LabelModel
-    python benchmarks/explore_label_model.py --variants a,b   # named variants
+    python benchmarks/explore_label_model.py mv '{"abstain_prior": 10}'
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ BEST_PEER = {
 }
 
 
+INSAMPLE = ["wrench_youtube", "wrench_trec", "wrench_sms_rules"]
+
+
 @dataclass
 class DS:
     name: str
@@ -69,6 +72,9 @@ class DS:
     cardinality: int
     metric: str  # "acc" or "f1"
     test_rows: np.ndarray | None = None  # rows of L_fit scored (crowd sets)
+    y_fit: np.ndarray | None = None  # diagnostics only, never given to a model
+    L_valid: Any = None
+    y_valid: np.ndarray | None = None
 
 
 def _wrench(name: str, split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -149,7 +155,12 @@ def load() -> dict[str, DS]:
             d.cardinality,
             d.metric,
             None if d.test_rows is None else np.asarray(d.test_rows),
+            d.notes.get("y_fit"),
+            d.L_valid,
+            d.y_valid,
         )
+    if "wrench_sms_rules" in out and out["wrench_sms"].y_fit is not None:
+        out["wrench_sms_rules"].y_fit = out["wrench_sms"].y_fit
     return out
 
 
@@ -198,6 +209,25 @@ def evaluate(fit_predict: Any, data: dict[str, DS]) -> dict[str, float]:
     return res
 
 
+def evaluate_insample(fit_predict: Any, data: dict[str, DS]) -> dict[str, float]:
+    """Scores on the fit split (train gold) and the valid split of WRENCH sets.
+
+    The train split is what the model was fitted on (without gold), so these
+    are in-distribution checks, unlike wrench_trec's shifted test split.
+    """
+    res: dict[str, float] = {}
+    for name in INSAMPLE:
+        d = data.get(name)
+        if d is None or d.y_fit is None:
+            continue
+        proba = fit_predict(d.L_fit, d.L_fit, d.cardinality)
+        res[f"{name}:train"] = score(proba, d.y_fit, d.metric)
+        if d.L_valid is not None:
+            proba = fit_predict(d.L_fit, d.L_valid, d.cardinality)
+            res[f"{name}:valid"] = score(proba, d.y_valid, d.metric)
+    return res
+
+
 def mv_fit_predict(L_fit: Any, L_eval: Any, k: int) -> np.ndarray:
     L = to_dense(L_eval)
     counts = np.stack([np.sum(c == L, axis=1) for c in range(k)], axis=1)
@@ -239,23 +269,53 @@ def print_table(rows: dict[str, dict[str, float]], times: dict[str, float]) -> N
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--variants", default="mv,default")
+    ap.add_argument(
+        "variants",
+        nargs="*",
+        default=["mv", "default"],
+        help='"mv", "default", or JSON LabelModel params, e.g. \'{"tol": 1e-5}\'',
+    )
+    ap.add_argument(
+        "--insample",
+        action="store_true",
+        help="also score the train (fit) and valid splits of the WRENCH sets",
+    )
     args = ap.parse_args(argv)
     data = load()
     rows: dict[str, dict[str, float]] = {}
     times: dict[str, float] = {}
-    for v in args.variants.split(","):
+    insample: dict[str, dict[str, float]] = {}
+    for v in args.variants:
         if v == "mv":
             fp = mv_fit_predict
         elif v == "default":
             fp = weaklabel_fit_predict()
         else:
             params = json.loads(v)
+            research = params.pop("_module", {})  # module constants to override
+            import weaklabel.label_model.generative as gen
+
+            for key, val in research.items():
+                setattr(gen, key, val)
             fp = weaklabel_fit_predict(**params)
         t0 = time.perf_counter()
         rows[v] = evaluate(fp, data)
         times[v] = time.perf_counter() - t0
+        if args.insample:
+            insample[v] = evaluate_insample(fp, data)
     print_table(rows, times)
+    if args.insample:
+        cols = sorted({c for r in insample.values() for c in r})
+        print()
+        print(
+            f"{'in-distribution':28s} "
+            + " ".join(f"{c.replace('wrench_', '')[:14]:>14s}" for c in cols)
+        )
+        for v, r in insample.items():
+            print(
+                f"{v[:28]:28s} "
+                + " ".join(f"{r.get(c, float('nan')):14.3f}" for c in cols)
+            )
     return 0
 
 

@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from weaklabel.label_model._patterns import OneHotEM, Patterns, e_step, fired
+from weaklabel.label_model._patterns import OneHotEM, Patterns, e_step, one_hot
 
 __all__ = [
     "Clique",
@@ -46,15 +46,17 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 _EPS = 1e-12
+_ACC_A1 = 2.0
+_ACC_A0 = 1.0
 
 
 @dataclass(frozen=True)
 class Hyper:
     """Prior strengths of the M-step (pseudo-counts), see LabelModel."""
 
-    abstain_prior: float
-    confusion_prior: float
-    accuracy_prior: float
+    abstain_prior: FloatArray  # (m,) per LF; inf = abstaining says nothing
+    confusion_prior: FloatArray  # (m,) per LF
+    accuracy_prior: FloatArray  # (m,) per LF
     clique_prior: float
     balance_prior: float
     class_balance: FloatArray | None
@@ -81,7 +83,7 @@ class Design:
     gold: npt.NDArray[np.int64] | None
     layout: str  # "confusion" or "accuracy"
     em: OneHotEM
-    fired: sp.csr_array  # (u, m)
+    fired: sp.csr_array | None  # (u, m); built for the accuracy layout only
     fire_totals: FloatArray  # (m,) count-weighted number of votes of each LF
     cliques: list[Clique] = field(default_factory=list)
     in_clique: npt.NDArray[np.bool_] = field(
@@ -133,16 +135,38 @@ def clique_columns(
     return out
 
 
+def fired_from_onehot(onehot: sp.csr_array, k: int) -> sp.csr_array:
+    """(u, m) indicator of the LFs that voted, from the (u, m*k) one-hot votes."""
+    m = onehot.shape[1] // k
+    return sp.csr_array(
+        (
+            np.ones(onehot.indices.size),
+            (onehot.indices // k).astype(onehot.indices.dtype),
+            onehot.indptr.copy(),
+        ),
+        shape=(onehot.shape[0], m),
+    )
+
+
 def build_design(
     patterns: Patterns,
     k: int,
     cliques: list[tuple[int, ...]],
     layout: str,
+    em: OneHotEM | None = None,
+    fired: sp.csr_array | None = None,
 ) -> Design:
-    """Precompute the sparse matrices of the training patterns."""
+    """Precompute the sparse matrices of the training patterns.
+
+    ``em`` (the one-hot votes of ``patterns``) and ``fired`` (which LFs
+    voted) are built when not given.
+    """
     m = patterns.n_lfs
-    em = OneHotEM(patterns, k)
-    F = fired(patterns)
+    if em is None:
+        em = OneHotEM(patterns, k)
+    F = fired
+    if F is None and layout == "accuracy":
+        F = fired_from_onehot(em.onehot, k)
     counts = np.asarray(patterns.counts, dtype=np.float64)
     design = Design(
         k=k,
@@ -152,7 +176,7 @@ def build_design(
         layout=layout,
         em=em,
         fired=F,
-        fire_totals=np.asarray(F.T @ counts, dtype=np.float64),
+        fire_totals=em.vote_totals.reshape(m, k).sum(axis=1),
         in_clique=np.zeros(m, dtype=bool),
     )
     if layout == "accuracy":
@@ -190,6 +214,11 @@ def _log(x: FloatArray) -> FloatArray:
     return np.log(np.maximum(x, _EPS))
 
 
+def _abstain_log(params: Params) -> FloatArray:
+    """log P(abstain | c) of every LF, (m, k)."""
+    return _log(1.0 - params.fire)
+
+
 def singleton_log_table(params: Params, in_clique: npt.NDArray[np.bool_]) -> FloatArray:
     """Log table (m, vote, class) of the confusion layout, relative to abstain.
 
@@ -197,7 +226,7 @@ def singleton_log_table(params: Params, in_clique: npt.NDArray[np.bool_]) -> Flo
     zero for LFs in a clique (their votes are scored by the clique tables).
     """
     assert params.confusion is not None
-    lf = _log(params.fire) - _log(1.0 - params.fire)  # (m, k)
+    lf = _log(params.fire) - _abstain_log(params)  # (m, k)
     T = _log(params.confusion).transpose(0, 2, 1) + lf[:, None, :]  # (m, v, c)
     T[in_clique] = 0.0
     return np.ascontiguousarray(T)
@@ -205,7 +234,7 @@ def singleton_log_table(params: Params, in_clique: npt.NDArray[np.bool_]) -> Flo
 
 def abstain_constant(params: Params, in_clique: npt.NDArray[np.bool_]) -> FloatArray:
     """sum_j log(1 - fire[j, c]) over the singleton LFs, shape (k,)."""
-    la = _log(1.0 - params.fire)
+    la = _abstain_log(params)
     la[in_clique] = 0.0
     out: FloatArray = la.sum(axis=0)
     return out
@@ -224,11 +253,11 @@ def accuracy_terms(
     r = np.clip(params.propensity, 1e-9, 1 - 1e-9)
     if k == 2:
         # Off-diagonal mass (1 - a) all goes to the single other class.
-        G = _log(params.fire) - _log(1.0 - params.fire)
+        G = _log(params.fire) - _abstain_log(params)
         E = np.broadcast_to(np.log1p(-a), r.shape).copy()
         D = np.broadcast_to(np.log(a) - np.log1p(-a), r.shape).copy()
     else:
-        G = _log(params.fire) - _log(1.0 - params.fire) - np.log1p(-r)
+        G = _log(params.fire) - _abstain_log(params) - np.log1p(-r)
         E = np.log1p(-a) + np.log(r)
         D = np.log(a) - np.log1p(-a) - np.log(r) + np.log1p(-r)
     for X in (G, D, E):
@@ -259,6 +288,7 @@ def _accuracy_log_joint(
     G, D, E = accuracy_terms(params, design.in_clique)
     k = design.k
     F = design.fired
+    assert F is not None
     rel = np.asarray(F @ G, dtype=np.float64).reshape(-1, k)
     oh = design.em.onehot
     assert design.vote_class is not None
@@ -294,14 +324,25 @@ def m_step(design: Design, post: FloatArray, hyper: Hyper) -> Params:
         prior = (n_c + b) / (n + k * b)
 
     # expected votes per (LF, class): fires[j, c]
-    fires = np.asarray(design.fired.T @ wq, dtype=np.float64).reshape(m, k)
+    if design.layout == "confusion":
+        N: FloatArray | None = design.em.statistics(post).transpose(0, 2, 1)
+        assert N is not None  # (m, c, v)
+        fires = N.sum(axis=2)
+    else:
+        N = None
+        assert design.fired is not None
+        fires = np.asarray(design.fired.T @ wq, dtype=np.float64).reshape(m, k)
     fires = np.minimum(fires, n_c[None, :])
 
     # firing rates: per class, shrunk toward the LF's pooled rate
     pooled = (design.fire_totals + 0.5) / (n + 1.0)  # (m,)
-    s = hyper.abstain_prior
-    fire = (fires + s * pooled[:, None] + 0.5 * pooled[:, None]) / (
-        n_c[None, :] + s + 0.5
+    s = np.asarray(hyper.abstain_prior, dtype=np.float64)[:, None]
+    finite = np.isfinite(s)
+    sf = np.where(finite, s, 0.0)
+    fire = np.where(
+        finite,
+        (fires + (sf + 0.5) * pooled[:, None]) / (n_c[None, :] + sf + 0.5),
+        pooled[:, None],
     )
     fire = np.clip(fire, 1e-9, 1 - 1e-9)
 
@@ -309,9 +350,8 @@ def m_step(design: Design, post: FloatArray, hyper: Hyper) -> Params:
     vt = design.em.vote_totals.reshape(m, k)
     propensity = (vt + 1.0 / k) / (vt.sum(axis=1, keepdims=True) + 1.0)
 
-    d = hyper.accuracy_prior
-    if design.layout == "confusion":
-        N = design.em.statistics(post).transpose(0, 2, 1)  # (m, c, v)
+    d = np.asarray(hyper.accuracy_prior, dtype=np.float64)
+    if N is not None:
         correct = np.einsum("jcc->j", N)
     else:
         assert design.entry_row is not None
@@ -319,15 +359,14 @@ def m_step(design: Design, post: FloatArray, hyper: Hyper) -> Params:
         assert design.vote_class is not None
         vals = wq[design.entry_row, design.vote_class]
         correct = np.bincount(design.entry_lf, weights=vals, minlength=m)
-        N = None
     total = fires.sum(axis=1)
-    # pooled accuracy with `d` pseudo-votes for right and one for wrong
-    accuracy = (correct + d) / (total + d + 1.0)
+    # pooled accuracy: Beta(2, 1) prior (better than random, weak)
+    accuracy = (correct + _ACC_A1) / (total + _ACC_A1 + _ACC_A0)
     accuracy = np.clip(accuracy, 1e-6, 1 - 1e-6)
 
     confusion = None
     if N is not None:
-        t = hyper.confusion_prior
+        t = np.asarray(hyper.confusion_prior, dtype=np.float64)[:, None, None]
         eye = np.eye(k)
         if k == 2:
             off = np.ones((m, k, k)) - eye
@@ -335,7 +374,7 @@ def m_step(design: Design, post: FloatArray, hyper: Hyper) -> Params:
             r = propensity[:, None, :] * (1 - eye)[None]  # (m, c, v)
             off = r / np.maximum(r.sum(axis=2, keepdims=True), _EPS)
         onecoin = accuracy[:, None, None] * eye + (1 - accuracy)[:, None, None] * off
-        C = N + t * onecoin + d * eye + 1e-3 / k
+        C = N + t * onecoin + d[:, None, None] * eye + 1e-3 / k
         confusion = C / C.sum(axis=2, keepdims=True)
 
     params = Params(
@@ -432,14 +471,19 @@ def predict_log_joint(
     const = abstain_constant(params, in_clique) + _log(params.prior)
     if params.confusion is not None:
         T = singleton_log_table(params, in_clique)
-        em = OneHotEM(patterns, k)
-        rel, _ = em.log_likelihood(T, const)
+        oh = one_hot(patterns, k)
+        W = T.reshape(-1, k)
+        rel = np.empty((oh.shape[0], k))
+        rel[:, 0] = 0.0
+        if k == 2:  # scipy's mat-vec is much faster than a 2-column product
+            rel[:, 1] = oh @ (W[:, 1] - W[:, 0])
+        else:
+            rel[:, 1:] = oh @ (W[:, 1:] - W[:, :1])
+        rel += const
     else:
-        from weaklabel.label_model._patterns import one_hot
-
         oh = one_hot(patterns, k)
         G, D, _ = accuracy_terms(params, in_clique)
-        F = fired(patterns)
+        F = fired_from_onehot(oh, k)
         rel = np.asarray(F @ G, dtype=np.float64).reshape(-1, k)
         vals = D.reshape(-1)[oh.indices]
         diag = sp.csr_array((vals, oh.indices % k, oh.indptr), shape=(oh.shape[0], k))

@@ -16,6 +16,7 @@ from weaklabel.exceptions import ConvergenceWarning
 from weaklabel.label_model import _em
 from weaklabel.label_model._base import BaseLabelModel
 from weaklabel.label_model._patterns import (
+    OneHotEM,
     Patterns,
     compress,
     e_step,
@@ -31,6 +32,55 @@ _PARAMETRIZATIONS = ("auto", "confusion", "accuracy")
 _CONFUSION_BUDGET = 4_000_000
 
 
+def _duplicate_edges(
+    patterns: Patterns, vote_totals: npt.NDArray[np.float64], k: int
+) -> list[tuple[int, int]]:
+    """Edges chaining LFs whose vote columns are identical on every row.
+
+    Exact copies are modelled as one clique whatever ``max_clique_size``
+    says: their joint table has no more configurations than one LF.  Only
+    LFs with identical vote totals per class can be copies; those candidates
+    are compared exactly.
+    """
+    V = patterns.votes
+    m = V.shape[1]
+    totals = np.asarray(vote_totals).reshape(m, k)
+    voting = totals.sum(axis=1) > 0
+    _, group = np.unique(totals, axis=0, return_inverse=True)
+    group = group.reshape(-1)
+    sizes = np.bincount(group)
+    cand = np.flatnonzero(voting & (sizes[group] > 1))
+    if cand.size == 0:
+        return []
+    csc = sp.csc_array(V) if sp.issparse(V) else None
+    dense = None if csc is not None else np.asarray(V)
+
+    def column(j: int) -> tuple[Any, ...]:
+        if dense is not None:
+            return (dense[:, j].tobytes(),)
+        assert csc is not None
+        lo, hi = csc.indptr[j], csc.indptr[j + 1]
+        return (csc.indices[lo:hi].tobytes(), csc.data[lo:hi].tobytes())
+
+    edges: list[tuple[int, int]] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    for j in cand:  # loop over candidate LFs (usually none)
+        key = (int(group[j]), *column(int(j)))
+        first = seen.setdefault(key, int(j))
+        if first != j:
+            edges.append((first, int(j)))
+    return edges
+
+
+def _one_sided(
+    vote_totals: npt.NDArray[np.float64], m: int, k: int
+) -> npt.NDArray[np.bool_]:
+    """Whether each LF votes, and only ever for a single class."""
+    vt = np.asarray(vote_totals).reshape(m, k)
+    out: npt.NDArray[np.bool_] = np.asarray((vt > 0).sum(axis=1) == 1)
+    return out
+
+
 class LabelModel(BaseLabelModel):
     """Generative label model: latent class, LF accuracies, abstain rates, cliques.
 
@@ -43,6 +93,15 @@ class LabelModel(BaseLabelModel):
     patterns of ``L``, started from majority vote; the posterior of a row is
     exact (a product over LFs and cliques).
 
+    How much an abstain says is decided per LF from the votes
+    (``abstain_prior="auto"``): an LF that only ever votes for one class
+    (a keyword rule) carries all its information in *whether* it votes, so its
+    per-class firing rates are learned freely; an LF that votes for several
+    classes (a crowd worker, a classifier) carries it in *what* it votes, and
+    when it votes is treated as unrelated to the class (Dawid-Skene).  LFs
+    whose vote columns are identical are modelled as one clique, so copies are
+    not counted twice.
+
     Parameters
     ----------
     cardinality : int, default=None
@@ -53,27 +112,31 @@ class LabelModel(BaseLabelModel):
         Pairs of LFs (names or column indices) that are dependent given the
         class.  Connected pairs form cliques of at most ``max_clique_size`` LFs.
     learn_structure : bool, default=False
-        Learn further dependencies from the votes: fit without them, test every
-        pair of co-voting LFs for dependence given the posterior, add the
-        significant ones (see ``structure_alpha``), refit.
+        Learn further dependencies from the votes: fit, test every pair of
+        co-voting LFs for dependence given the fitted posterior (G-test of
+        their expected joint vote counts per class, Bonferroni over all pairs),
+        add the significant ones strongest first while cliques stay within
+        ``max_clique_size``, and refit.
     max_clique_size : int, default=3
-        Largest number of LFs modelled jointly.
+        Largest number of LFs modelled jointly (exact copies excepted).
     structure_alpha : float, default=1e-3
-        Family-wise significance level (Bonferroni over all pairs) of the
-        dependence tests of ``learn_structure``.
+        Family-wise significance level of the dependence tests.
     structure_min_cmi : float, default=0.01
-        Smallest conditional mutual information (nats) of a learned edge.
-    abstain_prior : float, default=0.0
-        Pseudo-rows pulling each LF's per-class firing rates toward its
-        overall firing rate: 0 lets abstaining be fully informative; large
-        values make abstains carry no information.
+        Smallest conditional mutual information (nats) of a learned edge, so
+        that negligible dependences in large data are not modelled.
+    abstain_prior : float or "auto", default="auto"
+        Pseudo-rows pulling each LF's per-class firing rates toward its overall
+        firing rate: 0 lets abstaining be fully informative, large values make
+        it carry nothing.  "auto": 0 for LFs that only ever vote for one class,
+        infinite for the others.
     confusion_prior : float, default=10.0
         Pseudo-votes pulling each confusion row toward the one-parameter
-        accuracy model (the LF's accuracy on the diagonal, its vote propensity
-        elsewhere).
-    accuracy_prior : float, default=2.0
-        Pseudo-votes for the true class in every confusion row (and in the
-        pooled accuracy): the prior belief that LFs are better than random.
+        accuracy model (the LF's pooled accuracy on the diagonal, its vote
+        propensity elsewhere).
+    accuracy_prior : float, default=0.1
+        Extra pseudo-votes for the true class in every confusion row: the
+        prior belief that LFs are better than random (the pooled accuracy has
+        a Beta(2, 1) prior).
     clique_prior : float, default=10.0
         Pseudo-rows pulling a clique's joint table toward the product of its
         members' singleton tables.
@@ -85,7 +148,7 @@ class LabelModel(BaseLabelModel):
         Maximum number of EM iterations (per fit; structure learning fits
         twice).
     tol : float, default=1e-6
-        Stop when the log-likelihood per row improves by less.
+        Stop when the log-likelihood per row changes by less.
     random_state : int, numpy.random.Generator or None, default=None
         Seed for random tie breaking in ``predict``; fitting is deterministic.
 
@@ -102,14 +165,19 @@ class LabelModel(BaseLabelModel):
         parametrization.
     lf_propensity_ : ndarray of shape (n_lfs_in_, k)
         Fraction of each LF's votes that go to each class.
+    lf_abstain_informative_ : ndarray of shape (n_lfs_in_,), dtype bool
+        Whether the LF's abstains were allowed to depend on the class.
     cliques_ : list of tuple of int
         LF indices modelled jointly.
     dependencies_ : list of (str, str)
-        Modelled dependencies (given and learned), as LF names.
-    clique_tables_ : list of ndarray
-        P(configuration | y) for the configurations of each clique seen in fit.
+        Modelled dependencies (given, exact copies, and learned), as LF names.
+    clique_tables_ : list of ndarray of shape (n_configurations, k)
+        P(configuration | y) for the vote configurations of each clique seen
+        in ``fit``.
     clique_codes_ : list of ndarray
-        Their configuration codes.
+        Codes of those configurations.
+    clique_class_weight_ : list of ndarray of shape (k,)
+        Expected rows per class behind each clique table.
     n_iter_ : int
         EM iterations of the final fit.
     converged_ : bool
@@ -118,6 +186,28 @@ class LabelModel(BaseLabelModel):
         Log-likelihood of the training votes (and gold) under the model.
     n_lfs_in_, lf_names_in_, cardinality_, classes_
         As in :class:`~weaklabel.label_model.BaseLabelModel`.
+
+    See Also
+    --------
+    DawidSkene : confusion matrices with abstains ignored.
+    MajorityVote : the unweighted baseline, and this model's starting point.
+
+    Notes
+    -----
+    ``log P(y=c, votes) = log pi_c + sum_j log P(vote_j | c)`` over singleton
+    LFs, plus ``log P(configuration | c)`` over cliques.  The per-vote sum is
+    one sparse product of the one-hot matrix of the distinct vote patterns
+    with an ``(n_lfs * k, k)`` log table; the M-step statistics are the
+    transposed product weighted by pattern counts.  With gold labels
+    (``fit(L, y)``, -1 where unknown) the posterior of every labelled row is
+    clamped to its class (semi-supervised EM), which also informs the class
+    balance.  Rows where every LF abstains get ``P(y | no vote)``, which is
+    ``class_prior_`` unless some LF's abstains are informative.
+
+    Dawid, A. P. and Skene, A. M. (1979). Maximum likelihood estimation of
+    observer error-rates using the EM algorithm. *Applied Statistics* 28(1).
+    Ratner, A. et al. (2017). Snorkel: rapid training data creation with weak
+    supervision. *PVLDB* 11(3).
 
     Examples
     --------
@@ -136,6 +226,7 @@ class LabelModel(BaseLabelModel):
         "lf_fire_rate_",
         "lf_confusion_",
         "lf_propensity_",
+        "lf_abstain_informative_",
         "cliques_",
         "dependencies_",
         "clique_tables_",
@@ -156,9 +247,9 @@ class LabelModel(BaseLabelModel):
         max_clique_size: int = 3,
         structure_alpha: float = 1e-3,
         structure_min_cmi: float = 0.01,
-        abstain_prior: float = 0.0,
+        abstain_prior: float | Literal["auto"] = "auto",
         confusion_prior: float = 10.0,
-        accuracy_prior: float = 2.0,
+        accuracy_prior: float = 0.1,
         clique_prior: float = 10.0,
         parametrization: Literal["auto", "confusion", "accuracy"] = "auto",
         max_iter: int = 300,
@@ -189,7 +280,9 @@ class LabelModel(BaseLabelModel):
         check_int_param(self.max_clique_size, "max_clique_size", name, low=1)
         check_real_param(self.structure_alpha, "structure_alpha", name, low=0, high=1)
         check_real_param(self.structure_min_cmi, "structure_min_cmi", name, low=0)
-        for p in ("abstain_prior", "confusion_prior", "accuracy_prior", "clique_prior"):
+        if self.abstain_prior != "auto":
+            check_real_param(self.abstain_prior, "abstain_prior", name, low=0)
+        for p in ("confusion_prior", "accuracy_prior", "clique_prior"):
             check_real_param(getattr(self, p), p, name, low=0)
         if self.parametrization not in _PARAMETRIZATIONS:
             raise ValueError(
@@ -277,11 +370,21 @@ class LabelModel(BaseLabelModel):
             return "confusion" if m * k * k <= _CONFUSION_BUDGET else "accuracy"
         return str(self.parametrization)
 
-    def _hyper(self, k: int) -> _em.Hyper:
+    def _hyper(self, em: OneHotEM, k: int) -> _em.Hyper:
+        m = self.n_lfs_in_
+        if self.abstain_prior == "auto":
+            # An LF that only ever votes for one class says everything by
+            # *whether* it votes: its abstains are informative (no shrinkage).
+            # An LF that votes for several classes (a crowd worker, a model)
+            # says it by *what* it votes; when it votes is taken as
+            # uninformative (infinite shrinkage to its overall rate).
+            abstain = np.where(_one_sided(em.vote_totals, m, k), 0.0, np.inf)
+        else:
+            abstain = np.full(m, float(self.abstain_prior))
         return _em.Hyper(
-            abstain_prior=float(self.abstain_prior),
-            confusion_prior=float(self.confusion_prior),
-            accuracy_prior=float(self.accuracy_prior),
+            abstain_prior=abstain,
+            confusion_prior=np.full(m, float(self.confusion_prior)),
+            accuracy_prior=np.full(m, float(self.accuracy_prior)),
             clique_prior=float(self.clique_prior),
             balance_prior=1.0,
             class_balance=self._check_class_balance(k),
@@ -314,38 +417,44 @@ class LabelModel(BaseLabelModel):
         L: npt.NDArray[np.int32] | sp.csr_array,
         y: npt.NDArray[np.int64] | None,
         rng: np.random.Generator,
+        sample_weight: npt.NDArray[np.float64] | None = None,
     ) -> None:
+        del rng  # fitting is deterministic (majority-vote start)
         k, m = self.cardinality_, self.n_lfs_in_
-        hyper = self._hyper(k)
         given = self._given_edges()
-        patterns = compress(L, y)
+        patterns = compress(L, y, sample_weight)
         layout = self._layout(m, k)
+        em = OneHotEM(patterns, k)
+        hyper = self._hyper(em, k)
 
-        init = majority_posterior(patterns, k)
+        init = majority_posterior(patterns, k, onehot=em.onehot)
         if patterns.gold is not None:
             known = np.flatnonzero(patterns.gold >= 0)
             init[known] = 0.0
             init[known, patterns.gold[known]] = 1.0
 
-        edges = given
-        design = _em.build_design(patterns, k, components(m, edges), layout)
+        fired = (
+            _em.fired_from_onehot(em.onehot, k)
+            if self.learn_structure or layout == "accuracy"
+            else None
+        )
+        copies = _duplicate_edges(patterns, em.vote_totals, k)
+        edges = sorted(set(given) | set(copies))
+        design = _em.build_design(patterns, k, components(m, edges), layout, em, fired)
         params, post, ll, it, conv, delta = self._run_em(design, hyper, init)
         if self.learn_structure:
-            wq = design.counts[:, None] * post
-            in_clique = design.in_clique
             tests = learn_edges(
                 design.em.onehot,
-                design.fired,
-                wq,
+                _em.fired_from_onehot(em.onehot, k) if fired is None else fired,
+                design.counts[:, None] * post,
                 k,
                 alpha=float(self.structure_alpha),
                 min_cmi=float(self.structure_min_cmi),
-                exclude=None,
             )
-            del in_clique
-            edges = merge_edges(m, given, tests, int(self.max_clique_size))
-            if len(edges) > len(given):
-                design = _em.build_design(patterns, k, components(m, edges), layout)
+            learned = merge_edges(m, edges, tests, int(self.max_clique_size))
+            if len(learned) > len(edges):
+                edges = learned
+                design = _em.build_design(patterns, k, components(m, edges), layout, em)
                 params, post, ll, it, conv, delta = self._run_em(design, hyper, post)
 
         if not conv:
@@ -353,7 +462,7 @@ class LabelModel(BaseLabelModel):
                 f"{self._name} did not converge in max_iter={self.max_iter} EM"
                 f" iterations (last change in log-likelihood per row {delta:.3g} >"
                 f" tol={self.tol}). Increase max_iter or loosen tol; raising"
-                " accuracy_prior or abstain_prior also steadies EM on LFs that"
+                " accuracy_prior or confusion_prior also steadies EM on LFs that"
                 " vote on very few rows.",
                 ConvergenceWarning,
                 stacklevel=3,
@@ -364,6 +473,7 @@ class LabelModel(BaseLabelModel):
         self.lf_fire_rate_ = params.fire
         self.lf_confusion_ = params.confusion
         self.lf_propensity_ = params.propensity
+        self.lf_abstain_informative_ = np.isfinite(hyper.abstain_prior)
         self.cliques_ = [tuple(c.members) for c in design.cliques]
         self.clique_codes_ = [c.codes for c in design.cliques]
         self.clique_tables_ = list(params.clique_tables)
@@ -373,7 +483,6 @@ class LabelModel(BaseLabelModel):
         self.n_iter_ = int(it)
         self.converged_ = bool(conv)
         self.log_likelihood_ = float(ll)
-        del rng
 
     # --------------------------------------------------------------- predict
     def _params(self) -> _em.Params:
