@@ -198,9 +198,8 @@ class _SparseVotes(_Votes):
             return np.bincount(cols, minlength=self.n_lfs).astype(np.int64)
         return self._column_sums(self._pattern, rows.astype(np.float64))
 
-    def _column_sums(
-        self, M: Any, weights: npt.NDArray[np.float64]
-    ) -> npt.NDArray[np.int64]:
+    @staticmethod
+    def _column_sums(M: Any, weights: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
         counts: npt.NDArray[np.int64] = np.rint(weights @ M).astype(np.int64)
         return counts
 
