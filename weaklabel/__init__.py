@@ -35,6 +35,7 @@ _LAZY: dict[str, str] = {
     "lf_conflicts": "weaklabel.analysis",
     "lf_polarities": "weaklabel.analysis",
     "lf_empirical_accuracies": "weaklabel.analysis",
+    "matrix_summary": "weaklabel.analysis",
     # label models
     "LabelModel": "weaklabel.label_model",
     "DawidSkene": "weaklabel.label_model",
@@ -45,6 +46,7 @@ _LAZY: dict[str, str] = {
     "read_soft_labels": "weaklabel.io",
     "write_votes": "weaklabel.io",
     "read_votes": "weaklabel.io",
+    "proba_from_frame": "weaklabel.io",
     "load_youtube": "weaklabel.datasets",
     "load_wrench": "weaklabel.datasets",
     "votes_from_long_table": "weaklabel.crowd",
@@ -77,7 +79,9 @@ __all__ = [
     "load_youtube",
     "lookup_lf",
     "make_votes",
+    "matrix_summary",
     "model_lf",
+    "proba_from_frame",
     "read_soft_labels",
     "read_votes",
     "regex_lf",
@@ -95,11 +99,13 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see real imports
         lf_overlaps,
         lf_polarities,
         lf_summary,
+        matrix_summary,
     )
     from weaklabel.apply import apply_lfs
     from weaklabel.crowd import votes_from_long_table
     from weaklabel.datasets import load_wrench, load_youtube
     from weaklabel.io import (
+        proba_from_frame,
         read_soft_labels,
         read_votes,
         write_soft_labels,
