@@ -421,14 +421,36 @@ def _clique_m_step(
     g = hyper.clique_prior
     tables: list[FloatArray] = []
     weights: list[FloatArray] = []
+    informative = np.isfinite(np.asarray(hyper.abstain_prior, dtype=np.float64))
     for clique in design.cliques:  # loop over cliques (few)
         M = np.asarray(clique.indicator.T @ wq, dtype=np.float64)  # (n_cfg, k)
         base = member_marginals(params, clique.members, clique.member_votes)
         T = (M + g * base) / (n_c[None, :] + g)
+        if not informative[list(clique.members)].any():
+            T = _uninformative_firing(T, M, clique.member_votes)
         tables.append(np.maximum(T, _EPS))
         weights.append(n_c.copy())
     params.clique_tables = tables
     params.clique_class_weight = weights
+
+
+def _uninformative_firing(
+    T: FloatArray, M: FloatArray, member_votes: npt.NDArray[np.int64]
+) -> FloatArray:
+    """Make which members vote independent of the class, as for singletons.
+
+    ``T[cfg, c]`` becomes ``P(firing pattern) * P(cfg | firing pattern, c)``,
+    with the firing-pattern probability pooled over classes.
+    """
+    s = member_votes.shape[1]
+    fp = ((member_votes >= 0) * (1 << np.arange(s))[None, :]).sum(axis=1)
+    n_fp = 1 << s
+    within = np.zeros((n_fp, T.shape[1]))
+    np.add.at(within, fp, T)  # P(firing pattern | c) under T
+    rows = np.bincount(fp, weights=M.sum(axis=1), minlength=n_fp)
+    pooled = (rows + 1e-3) / (rows.sum() + 1e-3 * n_fp)
+    out: FloatArray = T / np.maximum(within[fp], _EPS) * pooled[fp][:, None]
+    return out
 
 
 def clique_log_table_for(

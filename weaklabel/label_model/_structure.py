@@ -160,8 +160,15 @@ def merge_edges(
     fixed: list[tuple[int, int]],
     candidates: list[EdgeTest],
     max_clique_size: int,
+    *,
+    one_edge: bool = False,
 ) -> list[tuple[int, int]]:
-    """Add candidate edges (in order) while every component stays small enough."""
+    """Add candidate edges (in order) while every component stays small enough.
+
+    With ``one_edge`` only the first edge that fits is added: structure
+    learning adds one edge per round and refits, because a missing
+    dependency distorts the posterior and with it the tests of other pairs.
+    """
     edges = list(fixed)
     size = dict.fromkeys(range(m), 1)
     parent = list(range(m))
@@ -180,12 +187,15 @@ def merge_edges(
 
     for a, b in fixed:
         union(a, b)
+    existing = set(edges)
     for e in candidates:
-        ra, rb = find(e.a), find(e.b)
-        if ra == rb:
-            edges.append((e.a, e.b))
+        if (e.a, e.b) in existing:
             continue
-        if size[ra] + size[rb] <= max_clique_size:
+        ra, rb = find(e.a), find(e.b)
+        if ra == rb or size[ra] + size[rb] <= max_clique_size:
             union(e.a, e.b)
             edges.append((e.a, e.b))
+            existing.add((e.a, e.b))
+            if one_edge:
+                break
     return edges

@@ -30,6 +30,8 @@ __all__ = ["LabelModel"]
 _PARAMETRIZATIONS = ("auto", "confusion", "accuracy")
 # Largest n_lfs * k * k for which "auto" keeps full confusion rows.
 _CONFUSION_BUDGET = 4_000_000
+# Structure learning adds one edge per round (and refits), at most this often.
+_MAX_STRUCTURE_ROUNDS = 20
 
 
 def _duplicate_edges(
@@ -443,19 +445,28 @@ class LabelModel(BaseLabelModel):
         design = _em.build_design(patterns, k, components(m, edges), layout, em, fired)
         params, post, ll, it, conv, delta = self._run_em(design, hyper, init)
         if self.learn_structure:
-            tests = learn_edges(
-                design.em.onehot,
-                _em.fired_from_onehot(em.onehot, k) if fired is None else fired,
-                design.counts[:, None] * post,
-                k,
-                alpha=float(self.structure_alpha),
-                min_cmi=float(self.structure_min_cmi),
-            )
-            learned = merge_edges(m, edges, tests, int(self.max_clique_size))
-            if len(learned) > len(edges):
+            fired_all = _em.fired_from_onehot(em.onehot, k) if fired is None else fired
+            for _ in range(_MAX_STRUCTURE_ROUNDS):  # one edge per round
+                tests = learn_edges(
+                    design.em.onehot,
+                    fired_all,
+                    design.counts[:, None] * post,
+                    k,
+                    alpha=float(self.structure_alpha),
+                    min_cmi=float(self.structure_min_cmi),
+                )
+                learned = merge_edges(
+                    m, edges, tests, int(self.max_clique_size), one_edge=True
+                )
+                if len(learned) == len(edges):
+                    break
                 edges = learned
-                design = _em.build_design(patterns, k, components(m, edges), layout, em)
-                params, post, ll, it, conv, delta = self._run_em(design, hyper, post)
+                design = _em.build_design(
+                    patterns, k, components(m, edges), layout, em, fired
+                )
+                # restart from majority vote: the previous posterior was fitted
+                # under the wrong structure
+                params, post, ll, it, conv, delta = self._run_em(design, hyper, init)
 
         if not conv:
             warnings.warn(

@@ -1,0 +1,310 @@
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from weaklabel import LabelModel
+from weaklabel.exceptions import ConvergenceWarning
+from weaklabel.label_model import MajorityVote
+from weaklabel.synthetic import make_votes
+
+
+def _one_sided_votes(n, class_balance, recalls, false_rates, polarity, seed):
+    """Keyword-rule-like LFs: LF j votes polarity[j] or abstains."""
+    rng = np.random.default_rng(seed)
+    k = len(class_balance)
+    y = rng.choice(k, size=n, p=class_balance)
+    m = len(polarity)
+    L = np.full((n, m), -1, dtype=np.int64)
+    for j in range(m):
+        rate = np.where(y == polarity[j], recalls[j], false_rates[j])
+        L[rng.random(n) < rate, j] = polarity[j]
+    return L, y
+
+
+# ------------------------------------------------------------------ E-step
+def _brute_force(votes, prior, fire, confusion, clique, table, configs):
+    """P(y | votes) by Bayes' rule: singletons times the clique table."""
+    k = prior.size
+    joint = prior.copy()
+    for c in range(k):
+        for j, v in enumerate(votes):
+            if j in clique:
+                continue
+            joint[c] *= 1 - fire[j, c] if v < 0 else fire[j, c] * confusion[j, c, v]
+        cfg = configs.index(tuple(votes[list(clique)]))
+        joint[c] *= table[cfg, c]
+    return joint / joint.sum()
+
+
+def test_e_step_matches_bayes_rule_with_a_clique():
+    rng = np.random.default_rng(0)
+    m, k = 3, 3
+    patterns = np.array(list(itertools.product(range(-1, k), repeat=m)))
+    model = LabelModel(cardinality=k, dependencies=[(0, 1)]).fit(patterns)
+    assert model.cliques_ == [(0, 1)]
+    n_cfg = len(model.clique_codes_[0])
+    assert n_cfg == (k + 1) ** 2  # every configuration was seen in fit
+    # Arbitrary parameters: predict_proba is then one exact E-step.
+    model.class_prior_ = rng.dirichlet(np.ones(k))
+    model.lf_fire_rate_ = rng.uniform(0.1, 0.9, size=(m, k))
+    model.lf_confusion_ = rng.dirichlet(np.ones(k), size=(m, k))
+    table = rng.dirichlet(np.ones(n_cfg), size=k).T  # P(config | c), (n_cfg, k)
+    model.clique_tables_ = [table]
+    # configuration order: codes sorted; code = (v0 + 1) * (k + 1) + (v1 + 1)
+    configs = [(a, b) for a in range(-1, k) for b in range(-1, k)]
+    expected = np.array(
+        [
+            _brute_force(
+                p,
+                model.class_prior_,
+                model.lf_fire_rate_,
+                model.lf_confusion_,
+                (0, 1),
+                table,
+                configs,
+            )
+            for p in patterns
+        ]
+    )
+    np.testing.assert_allclose(model.predict_proba(patterns), expected, rtol=1e-9)
+
+
+def test_e_step_matches_bayes_rule_accuracy_parametrization():
+    rng = np.random.default_rng(1)
+    m, k = 3, 4
+    patterns = np.array(list(itertools.product(range(-1, k), repeat=m)))
+    model = LabelModel(cardinality=k, parametrization="accuracy").fit(patterns)
+    assert model.lf_confusion_ is None
+    model.class_prior_ = rng.dirichlet(np.ones(k))
+    model.lf_fire_rate_ = rng.uniform(0.1, 0.9, size=(m, k))
+    model.lf_accuracy_ = rng.uniform(0.3, 0.9, size=m)
+    model.lf_propensity_ = rng.dirichlet(np.ones(k), size=m)
+    # P(v | c, fires) = a if v == c else (1 - a) r_v / (1 - r_c)
+    a, r = model.lf_accuracy_, model.lf_propensity_
+    conf = (1 - a)[:, None, None] * r[:, None, :] / (1 - r[:, :, None])
+    conf[:, np.arange(k), np.arange(k)] = a[:, None]
+    np.testing.assert_allclose(conf.sum(axis=2), 1.0)
+    expected = np.array(
+        [
+            _brute_force(
+                p,
+                model.class_prior_,
+                model.lf_fire_rate_,
+                conf,
+                (),
+                np.ones((1, k)),
+                [()],
+            )
+            for p in patterns
+        ]
+    )
+    np.testing.assert_allclose(model.predict_proba(patterns), expected, rtol=1e-9)
+
+
+# ------------------------------------------------------------- recovery
+def test_recovers_known_accuracies_and_balance():
+    data = make_votes(20000, 8, 3, class_balance=[0.5, 0.3, 0.2], random_state=0)
+    model = LabelModel(cardinality=3, random_state=0).fit(data.L)
+    np.testing.assert_allclose(model.lf_accuracy_, data.accuracies, atol=0.03)
+    np.testing.assert_allclose(model.class_prior_, data.class_balance, atol=0.02)
+    # LFs vote for every class: abstains are taken as uninformative
+    assert not model.lf_abstain_informative_.any()
+    np.testing.assert_allclose(
+        model.lf_fire_rate_, np.repeat(data.coverages[:, None], 3, 1), atol=0.02
+    )
+    assert model.converged_
+    mv = MajorityVote(cardinality=3, random_state=0).fit(data.L)
+    assert model.score(data.L, data.y) > mv.score(data.L, data.y) + 0.01
+
+
+def test_one_sided_lfs_learn_class_dependent_firing():
+    # Imbalanced binary task with keyword-like LFs (spam 15%): abstains matter.
+    polarity = [1, 1, 1, 0, 0, 0, 0]
+    recalls = [0.5, 0.4, 0.3, 0.3, 0.3, 0.2, 0.2]
+    false_rates = [0.02, 0.05, 0.01, 0.03, 0.01, 0.02, 0.05]
+    L, y = _one_sided_votes(20000, [0.85, 0.15], recalls, false_rates, polarity, 0)
+    model = LabelModel(cardinality=2, random_state=0).fit(L)
+    assert model.lf_abstain_informative_.all()
+    own = model.lf_fire_rate_[np.arange(7), polarity]
+    other = model.lf_fire_rate_[np.arange(7), 1 - np.array(polarity)]
+    np.testing.assert_allclose(own, recalls, atol=0.04)
+    np.testing.assert_allclose(other, false_rates, atol=0.03)
+    np.testing.assert_allclose(model.class_prior_, [0.85, 0.15], atol=0.02)
+    f1 = model.score(L, y, metric="f1")
+    mv = MajorityVote(cardinality=2, random_state=0).fit(L).score(L, y, metric="f1")
+    assert f1 > mv + 0.05
+
+
+# ------------------------------------------------------------------ gold
+def test_gold_rows_are_clamped_and_inform_the_balance():
+    data = make_votes(3000, 6, 2, class_balance=[0.7, 0.3], random_state=3)
+    y = np.full(3000, -1)
+    y[:1000] = data.y[:1000]
+    unsup = LabelModel(cardinality=2).fit(data.L)
+    semi = LabelModel(cardinality=2).fit(data.L, y)
+    full = LabelModel(cardinality=2).fit(data.L, data.y)
+    # with every row labelled, the balance is the (add-one) gold frequency
+    expected = (np.bincount(data.y, minlength=2) + 1.0) / (3000 + 2)
+    np.testing.assert_allclose(full.class_prior_, expected)
+    assert abs(semi.class_prior_[1] - 0.3) <= abs(unsup.class_prior_[1] - 0.3) + 0.01
+    assert semi.score(data.L, data.y) >= unsup.score(data.L, data.y) - 0.005
+
+
+def test_gold_fixes_an_adversarial_majority():
+    # Three copies-free LFs that are wrong 65% of the time outvote two good ones:
+    # unsupervised EM follows the majority, a few gold rows turn it around.
+    rng = np.random.default_rng(5)
+    n = 4000
+    y_true = rng.integers(0, 2, n)
+    acc = np.array([0.35, 0.35, 0.35, 0.9, 0.9])
+    right = rng.random((n, 5)) < acc
+    L = np.where(right, y_true[:, None], 1 - y_true[:, None])
+    gold = np.full(n, -1)
+    gold[:200] = y_true[:200]
+    semi = LabelModel(cardinality=2).fit(L, gold)
+    np.testing.assert_allclose(semi.lf_accuracy_, acc, atol=0.05)
+    assert semi.score(L, y_true) > 0.85
+
+
+# ----------------------------------------------------------- sparse input
+def test_sparse_input_matches_dense():
+    data = make_votes(1500, 30, 3, coverages=0.15, random_state=4)
+    L = data.L.astype(np.int64)
+    S = sp.csr_array(L + 1)
+    dense = LabelModel(cardinality=3).fit(L)
+    sparse = LabelModel(cardinality=3).fit(S)
+    np.testing.assert_allclose(
+        sparse.predict_proba(S), dense.predict_proba(L), atol=1e-8
+    )
+    np.testing.assert_allclose(sparse.lf_confusion_, dense.lf_confusion_, atol=1e-8)
+
+
+def test_many_classes_sparse_crowd_uses_the_linear_parametrization():
+    rng = np.random.default_rng(0)
+    n, m, k = 3000, 400, 120
+    y = rng.integers(0, k, n)
+    rows = np.repeat(np.arange(n), 5)
+    cols = rng.integers(0, m, rows.size)
+    skill = rng.uniform(0.5, 0.95, m)
+    right = rng.random(rows.size) < skill[cols]
+    votes = np.where(right, y[rows], rng.integers(0, k, rows.size))
+    S = sp.csr_array((votes + 1, (rows, cols)), shape=(n, m))
+    S.sum_duplicates()
+    S.data = np.minimum(S.data, k)  # a duplicate (row, worker) sums: keep valid
+    model = LabelModel(cardinality=k).fit(S)
+    assert model.lf_confusion_ is None  # m * k^2 > budget: accuracy layout
+    proba = model.predict_proba(S)
+    assert proba.shape == (n, k)
+    assert np.isfinite(proba).all()
+    mv = MajorityVote(cardinality=k, random_state=0).fit(S)
+    assert model.score(S, y) >= mv.score(S, y)
+
+
+# ------------------------------------------------------------- edge cases
+def test_lfs_that_never_or_always_vote_and_all_abstain_rows():
+    data = make_votes(2000, 5, 2, random_state=1)
+    L = data.L.astype(np.int64).copy()
+    L[:, 0] = -1  # never votes
+    L[:, 1] = 0  # always votes class 0 (a default LF)
+    L[:50] = -1  # rows where every LF abstains
+    L[:50, 1] = -1
+    model = LabelModel(cardinality=2).fit(L)
+    for name in ("class_prior_", "lf_accuracy_", "lf_fire_rate_", "lf_confusion_"):
+        assert np.isfinite(getattr(model, name)).all(), name
+    proba = model.predict_proba(L)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    # all-abstain rows get P(y | silence); here LF 1 votes on every other row,
+    # so every all-abstain row shares one posterior
+    np.testing.assert_allclose(proba[:50], np.repeat(proba[:1], 50, axis=0))
+
+
+def test_multi_class_lfs_all_abstain_rows_get_the_class_prior():
+    data = make_votes(2000, 6, 3, class_balance=[0.6, 0.3, 0.1], random_state=2)
+    L = data.L.astype(np.int64).copy()
+    L[:20] = -1
+    model = LabelModel(cardinality=3).fit(L)
+    np.testing.assert_allclose(
+        model.predict_proba(L[:20]), np.tile(model.class_prior_, (20, 1))
+    )
+
+
+def test_exact_copies_are_one_clique():
+    data = make_votes(3000, 5, 2, random_state=6)
+    L = np.column_stack([data.L, data.L[:, 0], data.L[:, 0]])
+    model = LabelModel(cardinality=2).fit(L)
+    assert model.cliques_ == [(0, 5, 6)]
+    assert ("lf_0", "lf_5") in model.dependencies_
+    # the copies are not counted three times
+    ref = LabelModel(cardinality=2).fit(data.L)
+    np.testing.assert_allclose(
+        model.predict_proba(L), ref.predict_proba(data.L), atol=0.02
+    )
+
+
+def test_deterministic_and_warns_when_not_converged():
+    data = make_votes(1000, 6, 3, random_state=7)
+    a = LabelModel(cardinality=3, random_state=1).fit(data.L).predict_proba(data.L)
+    b = LabelModel(cardinality=3, random_state=2).fit(data.L).predict_proba(data.L)
+    np.testing.assert_array_equal(a, b)
+    with pytest.warns(ConvergenceWarning, match="max_iter=1"):
+        LabelModel(cardinality=3, max_iter=1, tol=0.0).fit(data.L)
+
+
+def test_given_dependencies_by_name_and_save_load(tmp_path):
+    import pandas as pd
+
+    data = make_votes(2000, 4, 2, dependencies=[(0, 1, 0.9)], random_state=8)
+    df = pd.DataFrame(data.L, columns=["a", "b", "c", "d"])
+    model = LabelModel(cardinality=2, dependencies=[("a", "b")]).fit(df)
+    assert model.dependencies_ == [("a", "b")]
+    path = tmp_path / "lm.json"
+    model.save(path)
+    loaded = LabelModel.load(path)
+    assert loaded.cliques_ == [(0, 1)]
+    # a configuration never seen in fit falls back to the members' tables
+    L = np.vstack([data.L[:5], [[1, 0, -1, -1]]])
+    np.testing.assert_allclose(loaded.predict_proba(L), model.predict_proba(L))
+
+
+# ------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"dependencies": [("lf_0", "nope")]}, "names LF 'nope'"),
+        ({"dependencies": [(0, 9)]}, "LF index 9"),
+        ({"dependencies": [(0, 0)]}, "with itself"),
+        ({"dependencies": [(0, 1), (1, 2), (2, 3)]}, "max_clique_size=3"),
+        ({"dependencies": ["ab"]}, "pair"),
+        ({"class_balance": [0.5, 0.6]}, "class_balance"),
+        ({"class_balance": [1.0]}, "class_balance"),
+        ({"parametrization": "full"}, "parametrization"),
+        ({"abstain_prior": "sometimes"}, "abstain_prior"),
+        ({"abstain_prior": -1}, "abstain_prior"),
+        ({"max_clique_size": 0}, "max_clique_size"),
+        ({"confusion_prior": -1.0}, "confusion_prior"),
+        ({"learn_structure": "yes"}, "learn_structure"),
+    ],
+)
+def test_bad_parameters_raise_clear_errors(params, match):
+    L = make_votes(200, 5, 2, random_state=0).L
+    with pytest.raises(ValueError, match=match):
+        LabelModel(cardinality=2, **params).fit(L)
+
+
+def test_gold_of_the_wrong_length_is_rejected():
+    L = make_votes(200, 5, 2, random_state=0).L
+    with pytest.raises(ValueError, match="y has 10 labels but L has 200 rows"):
+        LabelModel(cardinality=2).fit(L, np.zeros(10, dtype=int))
+    with pytest.raises(TypeError, match="str name or int index"):
+        LabelModel(cardinality=2, dependencies=[(0.5, 1)]).fit(L)
+
+
+def test_no_warnings_on_a_clean_fit():
+    data = make_votes(1000, 6, 2, random_state=9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        LabelModel(cardinality=2).fit(data.L).predict_proba(data.L)
