@@ -210,18 +210,35 @@ def _gib(n: float) -> str:
     return f"{n / 2**30:.2f}"
 
 
+MODEL = "label-model"
+
+
 def _make_model() -> Any:
-    try:
-        from weaklabel.label_model import LabelModel
+    from weaklabel.label_model import DawidSkene, LabelModel, MajorityVote
 
-        return LabelModel(cardinality=2, random_state=0)
-    except ImportError:  # pragma: no cover - before the generative model lands
-        from weaklabel.label_model import DawidSkene
-
-        return DawidSkene(cardinality=2, random_state=0)
+    make = {
+        "label-model": LabelModel,
+        "dawid-skene": DawidSkene,
+        "majority": MajorityVote,
+    }[MODEL]
+    return make(cardinality=2, random_state=0)
 
 
 # --------------------------------------------------------------- dask runs
+def _cpu_seconds() -> float:
+    """CPU time (user + system, all threads) of this process so far."""
+    t = os.times()
+    return t.user + t.system
+
+
+def _warm_up() -> None:
+    """Import what the first partition would otherwise pay for."""
+    import pyarrow.compute  # noqa: F401
+
+    import weaklabel.apply
+    import weaklabel.io  # noqa: F401
+
+
 def run_dask(folder: Path, work: Path, n_rows: int) -> dict[str, Any]:
     from weaklabel.scale import (
         apply_dask,
@@ -234,23 +251,30 @@ def run_dask(folder: Path, work: Path, n_rows: int) -> dict[str, Any]:
     )
 
     lfs = vectorized_registry()
-    out: dict[str, Any] = {"rows": n_rows}
+    out: dict[str, Any] = {"rows": n_rows, "load_before": os.getloadavg()[0]}
     with cluster() as client, PeakRSS() as client_mem:
-        t0 = time.perf_counter()
+        client.run(_warm_up)
+
+        def cpu() -> float:  # summed over the workers
+            return float(sum(client.run(_cpu_seconds).values()))
+
+        c0, t0 = cpu(), time.perf_counter()
         ddf = read_dask(folder, partition_rows=ROW_GROUP)
         out["partitions"] = ddf.npartitions
         write_votes_dask(apply_dask(lfs, ddf), work / "votes", classes=CLASSES)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), cpu()
         votes = read_votes_dask(work / "votes")
         patterns, counts = vote_patterns_dask(votes, cardinality=2)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), cpu()
         patterns.attrs["classes"] = CLASSES
+        em_cpu = _cpu_seconds()
         model = _make_model().fit(patterns, sample_weight=counts)
+        em_cpu = _cpu_seconds() - em_cpu
         t3 = time.perf_counter()
         write_soft_labels_dask(
             predict_dask(model, votes, classes=CLASSES), work / "soft", classes=CLASSES
         )
-        t4 = time.perf_counter()
+        t4, c4 = time.perf_counter(), cpu()
         workers = client.run(_maxrss_bytes)
     out.update(
         model=type(model).__name__,
@@ -260,9 +284,14 @@ def run_dask(folder: Path, work: Path, n_rows: int) -> dict[str, Any]:
         em_s=t3 - t2,
         predict_s=t4 - t3,
         total_s=t4 - t0,
+        apply_cpu=c1 - c0,
+        reduce_cpu=c2 - c1,
+        em_cpu=em_cpu,
+        total_cpu=c4 - c0 + em_cpu,
         client_peak=client_mem.peak,
         worker_peak=max(workers.values()),
         soft_bytes=sum(p.stat().st_size for p in (work / "soft").iterdir()),
+        load_after=os.getloadavg()[0],
     )
     check = pd.read_parquet(work / "soft" / "part.00000.parquet")
     out["soft_columns"] = ["id", *check.columns]
@@ -276,18 +305,23 @@ def run_apply_comparison(folder: Path, n_rows: int) -> dict[str, Any]:
     out: dict[str, Any] = {"rows": n_rows}
     lfs = rowwise_registry()
     with cluster() as client:
+        client.run(_warm_up)
+
+        def cpu() -> float:
+            return float(sum(client.run(_cpu_seconds).values()))
+
         ddf = read_dask(folder, partition_rows=ROW_GROUP)
-        t0 = time.perf_counter()
+        c0, t0 = cpu(), time.perf_counter()
         ours = apply_dask(lfs, ddf).compute()
-        out["ours_s"] = time.perf_counter() - t0
+        out["ours_s"], out["ours_cpu"] = time.perf_counter() - t0, cpu() - c0
         try:
             from snorkel.labeling.apply.dask import DaskLFApplier
         except ImportError:
             out["snorkel_s"] = None
             return out
-        t0 = time.perf_counter()
+        c0, t0 = cpu(), time.perf_counter()
         theirs = DaskLFApplier(snorkel_lfs()).apply(ddf, scheduler=client)
-        out["snorkel_s"] = time.perf_counter() - t0
+        out["snorkel_s"], out["snorkel_cpu"] = time.perf_counter() - t0, cpu() - c0
         out["identical"] = bool(np.array_equal(theirs, ours.to_numpy()))
     return out
 
@@ -298,38 +332,35 @@ def pandas_child(folder: str) -> None:
     from weaklabel.io import write_soft_labels
 
     lfs = vectorized_registry()
-    t0 = time.perf_counter()
+    _warm_up()
+    times = [(time.perf_counter(), _cpu_seconds())]
     df = pd.read_parquet(folder)
-    t1 = time.perf_counter()
+    times.append((time.perf_counter(), _cpu_seconds()))
     L = lfs.apply(df)
-    t2 = time.perf_counter()
+    times.append((time.perf_counter(), _cpu_seconds()))
     model = _make_model().fit(L)
-    t3 = time.perf_counter()
+    times.append((time.perf_counter(), _cpu_seconds()))
     proba = model.predict_proba(L)
     with tempfile.TemporaryDirectory() as tmp:
         write_soft_labels(
             Path(tmp) / "soft.parquet", proba, classes=CLASSES, index=df.index
         )
-    t4 = time.perf_counter()
-    print(
-        json.dumps(
-            {
-                "read_s": t1 - t0,
-                "apply_s": t2 - t1,
-                "fit_s": t3 - t2,
-                "predict_s": t4 - t3,
-                "total_s": t4 - t0,
-                "peak": _maxrss_bytes(),
-                "vote_bytes": int(L.memory_usage(index=False).sum()),
-            }
-        )
-    )
+    times.append((time.perf_counter(), _cpu_seconds()))
+    result: dict[str, Any] = {}
+    for i, step in enumerate(("read", "apply", "fit", "predict")):
+        result[f"{step}_s"] = times[i + 1][0] - times[i][0]
+        result[f"{step}_cpu"] = times[i + 1][1] - times[i][1]
+    result["total_s"] = times[-1][0] - times[0][0]
+    result["total_cpu"] = times[-1][1] - times[0][1]
+    result["peak"] = _maxrss_bytes()
+    result["vote_bytes"] = int(L.memory_usage(index=False).sum())
+    print(json.dumps(result))
 
 
 def run_pandas(folder: Path) -> dict[str, Any]:
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     res = subprocess.run(
-        [sys.executable, __file__, "--pandas-child", str(folder)],
+        [sys.executable, __file__, "--pandas-child", str(folder), "--model", MODEL],
         capture_output=True,
         text=True,
         check=True,
@@ -353,77 +384,84 @@ def report(
         f"Run {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC on"
         f" {os.cpu_count()} cores ({platform.processor() or platform.machine()}),"
         f" Python {platform.python_version()}, dask {dask.__version__},"
-        f" pandas {pd.__version__}. Produced by `benchmarks/bench_scale.py`.",
+        f" pandas {pd.__version__}, label model {MODEL}. Produced by"
+        " `benchmarks/bench_scale.py`.",
         "",
         "Data: the bundled YouTube comments' text repeated (random draws) to N rows,"
-        f" Parquet files of {ROWS_PER_FILE:,} rows (row groups of {ROW_GROUP:,});"
-        f" {len(RULES)} regex LFs. Dask: `distributed.LocalCluster`, {N_WORKERS}"
-        " single-threaded worker processes. Peak memory is the peak RSS (GiB).",
+        f" Parquet files of {ROWS_PER_FILE:,} rows (row groups of {ROW_GROUP:,},"
+        f" one partition each); {len(RULES)} regex LFs. Dask: `distributed.LocalCluster`,"
+        f" {N_WORKERS} single-threaded worker processes. Peak memory is the peak"
+        " RSS in GiB (client: sampled every 50 ms; workers and the pandas child:"
+        " `ru_maxrss`). *CPU s* is the CPU time (user + system) of the worker"
+        " processes (Dask) or of the pandas process: throughput per CPU second is"
+        " the per-core figure, and is not skewed by other load on the machine"
+        " (the load average during each run is shown).",
         "",
         "## Dask engine, end to end (20 vectorized LFs)",
         "",
-        "| rows | partitions | apply (read+LFs+write votes) s | fit: reduce s | fit: EM s"
-        " | reduce share of fit | predict+write s | total s | rows/s | rows/s per"
-        " worker | client peak | worker peak |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| rows | partitions | apply (read+LFs+write votes) s | apply CPU s"
+        " | fit: reduce s | fit: EM s | reduce share of fit | predict+write s"
+        " | total s | rows/s | apply rows per CPU s | client peak | worker peak"
+        " | load avg |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in dask_runs:
         fit = r["reduce_s"] + r["em_s"]
         lines.append(
             f"| {r['rows']:,} | {r['partitions']} | {r['apply_s']:.1f} |"
-            f" {r['reduce_s']:.1f} | {r['em_s']:.2f} | {r['reduce_s'] / fit:.0%} |"
-            f" {r['predict_s']:.1f} | {r['total_s']:.1f} |"
-            f" {r['rows'] / r['total_s']:,.0f} |"
-            f" {r['rows'] / r['total_s'] / N_WORKERS:,.0f} |"
+            f" {r['apply_cpu']:.1f} | {r['reduce_s']:.1f} | {r['em_s']:.2f} |"
+            f" {r['reduce_s'] / fit:.0%} | {r['predict_s']:.1f} |"
+            f" {r['total_s']:.1f} | {r['rows'] / r['total_s']:,.0f} |"
+            f" {r['rows'] / r['apply_cpu']:,.0f} |"
             f" {_gib(r['client_peak'])} | {_gib(r['worker_peak'])} |"
+            f" {r['load_before']:.1f}-{r['load_after']:.1f} |"
         )
     if dask_runs:
         r = dask_runs[0]
         lines += [
             "",
-            f"Distinct vote patterns: {', '.join(str(x['patterns']) for x in dask_runs)};"
-            f" label model: {r['model']}; soft-label columns: {r['soft_columns']}.",
+            "Distinct vote patterns: "
+            + ", ".join(f"{x['patterns']} ({x['rows']:,} rows)" for x in dask_runs)
+            + f"; label model: {r['model']}; soft-label columns: {r['soft_columns']}.",
         ]
     if pandas_runs:
         lines += [
             "",
-            "## In-memory pandas path on one core (same LFs, same rows)",
+            "## In-memory pandas path, one process (same LFs, same rows)",
             "",
-            "| rows | read s | apply s | fit s | predict+write s | total s | rows/s"
-            " | peak | votes in memory | Dask rows/s per worker ÷ pandas rows/s |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| rows | read+apply s | read+apply CPU s | fit s | predict+write s"
+            " | total s | rows/s | read+apply rows per CPU s | peak | votes in memory"
+            " | Dask ÷ pandas, rows per CPU s (apply) |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         by_rows = {r["rows"]: r for r in dask_runs}
         for n, p in sorted(pandas_runs.items()):
             d = by_rows.get(n)
-            ratio = (
-                f"{(n / d['total_s'] / N_WORKERS) / (n / p['total_s']):.2f}"
-                if d
-                else "n/a"
-            )
+            cpu = p["read_cpu"] + p["apply_cpu"]
+            ratio = f"{(n / d['apply_cpu']) / (n / cpu):.2f}" if d else "n/a"
             lines.append(
-                f"| {n:,} | {p['read_s']:.1f} | {p['apply_s']:.1f} | {p['fit_s']:.1f} |"
-                f" {p['predict_s']:.1f} | {p['total_s']:.1f} |"
-                f" {n / p['total_s']:,.0f} | {_gib(p['peak'])} |"
+                f"| {n:,} | {p['read_s'] + p['apply_s']:.1f} | {cpu:.1f} |"
+                f" {p['fit_s']:.1f} | {p['predict_s']:.1f} | {p['total_s']:.1f} |"
+                f" {n / p['total_s']:,.0f} | {n / cpu:,.0f} | {_gib(p['peak'])} |"
                 f" {p['vote_bytes'] / 2**20:.0f} MiB | {ratio} |"
             )
     if comparison:
         c = comparison
         lines += [
             "",
-            f"## Apply step, row-wise LFs: Snorkel's DaskLFApplier vs apply_dask"
+            "## Apply step, row-wise LFs: Snorkel's DaskLFApplier vs apply_dask"
             f" ({c['rows']:,} rows, same cluster)",
             "",
-            "| applier | seconds | rows/s | speed-up |",
-            "|---|---:|---:|---:|",
-            f"| weaklabel apply_dask | {c['ours_s']:.1f} |"
+            "| applier | seconds | worker CPU s | rows/s | speed-up (CPU) |",
+            "|---|---:|---:|---:|---:|",
+            f"| weaklabel apply_dask | {c['ours_s']:.1f} | {c['ours_cpu']:.1f} |"
             f" {c['rows'] / c['ours_s']:,.0f} | |",
         ]
         if c.get("snorkel_s"):
             lines.append(
                 f"| snorkel DaskLFApplier | {c['snorkel_s']:.1f} |"
-                f" {c['rows'] / c['snorkel_s']:,.0f} |"
-                f" {c['snorkel_s'] / c['ours_s']:.1f}x |"
+                f" {c['snorkel_cpu']:.1f} | {c['rows'] / c['snorkel_s']:,.0f} |"
+                f" {c['snorkel_cpu'] / c['ours_cpu']:.1f}x |"
             )
             lines.append("")
             lines.append(f"Identical vote matrices: {c.get('identical')}.")
@@ -446,8 +484,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, default=Path(__file__).parent / "results" / "bench_scale.md"
     )
+    parser.add_argument(
+        "--model",
+        choices=("label-model", "dawid-skene", "majority"),
+        default="label-model",
+    )
     parser.add_argument("--pandas-child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    global MODEL
+    MODEL = args.model
     if args.pandas_child:
         pandas_child(args.pandas_child)
         return 0

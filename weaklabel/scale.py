@@ -924,7 +924,7 @@ def _scheduler(scheduler: Any) -> Iterator[None]:
                 threads_per_worker=1,
                 processes=True,
                 memory_limit=int(memory * 0.9 / n),
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: never fight over 8787
             ) as cluster,
             Client(cluster),
         ):

@@ -42,7 +42,7 @@ def client():
             n_workers=2,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: never fight over 8787
             silence_logs=logging.CRITICAL,
         ) as cluster,
         distributed.Client(cluster) as c,

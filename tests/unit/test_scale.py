@@ -123,6 +123,28 @@ def test_apply_dask_lf_error_names_the_lf(frame):
         apply_dask(lfs, dd.from_pandas(frame, npartitions=3)).compute()
 
 
+def test_apply_dask_on_error_abstain_warns_per_partition(frame):
+    from weaklabel.exceptions import WeakLabelWarning
+
+    lfs = LFRegistry(classes=["ham", "spam"])
+
+    @lfs.labeling_function()
+    def fragile(row):
+        if row.text == "meh":
+            raise KeyError("boom")
+        return "ham"
+
+    with pytest.warns(WeakLabelWarning, match="fragile") as record:
+        votes = apply_dask(
+            lfs, dd.from_pandas(frame, npartitions=3), on_error="abstain"
+        ).compute()
+    assert len(record) == 3  # one warning per partition
+    with pytest.warns(WeakLabelWarning, match="fragile"):
+        expected = lfs.apply(frame, on_error="abstain")
+    pd.testing.assert_frame_equal(votes, expected, check_flags=False)
+    assert (votes.fragile == -1).sum() == 25
+
+
 # ------------------------------------------------------------ vote folders
 def test_write_votes_dask_folder(tmp_path, frame):
     lfs = _registry()
