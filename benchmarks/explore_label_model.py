@@ -293,10 +293,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             params = json.loads(v)
             research = params.pop("_module", {})  # module constants to override
+            import weaklabel.label_model._em as em_module
             import weaklabel.label_model.generative as gen
 
             for key, val in research.items():
-                setattr(gen, key, val)
+                setattr(em_module if hasattr(em_module, key) else gen, key, val)
             fp = weaklabel_fit_predict(**params)
         t0 = time.perf_counter()
         rows[v] = evaluate(fp, data)
