@@ -139,6 +139,20 @@ def test_one_sided_lfs_learn_class_dependent_firing():
     assert f1 > mv + 0.05
 
 
+def test_monotone_rates_pool_the_violators():
+    from weaklabel.label_model._em import monotone_rates
+
+    num = np.array([[1.0, 5.0, 3.0, 0.0], [6.0, 1.0, 1.0, 2.0], [2.0, 4.0, 1.0, 3.0]])
+    den = np.full((3, 4), 10.0)
+    out = monotone_rates(num, den, np.array([0, 0, 2]))
+    # row 0: class 0 (.1) is exceeded by .5 and .3: all three pooled at 9/30
+    np.testing.assert_allclose(out[0], [0.3, 0.3, 0.3, 0.0])
+    np.testing.assert_allclose(out[1], num[1] / 10)  # already ordered
+    np.testing.assert_allclose(out[2], [0.2, 8 / 30, 8 / 30, 8 / 30])
+    for row, own in zip(out, [0, 0, 2], strict=True):
+        assert row[own] >= row.max() - 1e-12
+
+
 # ------------------------------------------------------------------ gold
 def test_gold_rows_are_clamped_and_inform_the_balance():
     data = make_votes(3000, 6, 2, class_balance=[0.7, 0.3], random_state=3)

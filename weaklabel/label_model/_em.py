@@ -60,6 +60,7 @@ class Hyper:
     clique_prior: float
     balance_prior: float
     class_balance: FloatArray | None
+    polarity: npt.NDArray[np.int64] | None = None  # (m,) the one class voted, or -1
 
 
 @dataclass
@@ -344,6 +345,12 @@ def m_step(design: Design, post: FloatArray, hyper: Hyper) -> Params:
         (fires + (sf + 0.5) * pooled[:, None]) / (n_c[None, :] + sf + 0.5),
         pooled[:, None],
     )
+    if hyper.polarity is not None:  # one-sided LFs: own class fires most
+        pol = hyper.polarity
+        one = np.flatnonzero((pol >= 0) & finite[:, 0])
+        if one.size:
+            den = np.broadcast_to(n_c[None, :] + sf[one] + 0.5, (one.size, k))
+            fire[one] = monotone_rates(fire[one] * den, den, pol[one])
     fire = np.clip(fire, 1e-9, 1 - 1e-9)
 
     # vote propensity (how often the LF votes each class when it votes)
@@ -386,6 +393,37 @@ def m_step(design: Design, post: FloatArray, hyper: Hyper) -> Params:
     )
     _clique_m_step(design, wq, n_c, params, hyper)
     return params
+
+
+def monotone_rates(
+    num: FloatArray, den: FloatArray, own: npt.NDArray[np.int64]
+) -> FloatArray:
+    """Rates ``num / den`` per row, pooled so that no class exceeds ``own``'s.
+
+    The maximum-likelihood binomial rates under the order constraint
+    ``rate[own] >= rate[c]`` for every ``c``: the own class is pooled with the
+    classes that would exceed it, highest first (pool-adjacent-violators).
+    """
+    rows, k = num.shape
+    idx = np.arange(rows)
+    rate = num / den
+    other = rate.copy()
+    other[idx, own] = -np.inf
+    order = np.argsort(-other, axis=1)  # other classes, highest rate first
+    pooled_num = num[idx, own].copy()
+    pooled_den = den[idx, own].copy()
+    in_pool = np.zeros((rows, k), dtype=bool)
+    in_pool[idx, own] = True
+    active = np.ones(rows, dtype=bool)
+    for step in range(k - 1):  # loop over classes, vectorised over LFs
+        c = order[:, step]
+        join = active & (rate[idx, c] > pooled_num / pooled_den) & (c != own)
+        pooled_num += np.where(join, num[idx, c], 0.0)
+        pooled_den += np.where(join, den[idx, c], 0.0)
+        in_pool[idx[join], c[join]] = True
+        active &= join
+    out: FloatArray = np.where(in_pool, (pooled_num / pooled_den)[:, None], rate)
+    return out
 
 
 def member_marginals(

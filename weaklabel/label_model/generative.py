@@ -100,9 +100,11 @@ class LabelModel(BaseLabelModel):
     (a keyword rule) carries all its information in *whether* it votes, so its
     per-class firing rates are learned freely; an LF that votes for several
     classes (a crowd worker, a classifier) carries it in *what* it votes, and
-    when it votes is treated as unrelated to the class (Dawid-Skene).  LFs
-    whose vote columns are identical are modelled as one clique, so copies are
-    not counted twice.
+    when it votes is treated as unrelated to the class (Dawid-Skene).  A
+    one-sided LF is assumed better than random: it fires at least as often on
+    rows of its class as on rows of any other class (the firing rates are the
+    maximum-likelihood ones under that order).  LFs whose vote columns are
+    identical are modelled as one clique, so copies are not counted twice.
 
     Parameters
     ----------
@@ -383,7 +385,10 @@ class LabelModel(BaseLabelModel):
             abstain = np.where(_one_sided(em.vote_totals, m, k), 0.0, np.inf)
         else:
             abstain = np.full(m, float(self.abstain_prior))
+        vt = np.asarray(em.vote_totals).reshape(m, k)
+        polarity = np.where((vt > 0).sum(axis=1) == 1, vt.argmax(axis=1), -1)
         return _em.Hyper(
+            polarity=polarity.astype(np.int64),
             abstain_prior=abstain,
             confusion_prior=np.full(m, float(self.confusion_prior)),
             accuracy_prior=np.full(m, float(self.accuracy_prior)),
