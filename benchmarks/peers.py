@@ -217,6 +217,20 @@ def hyperlm_proba(
 
     model = _hyperlm_model()
     X = _dense(L_all)
+    # HyperLM sizes its output by the last row holding a vote, so trailing
+    # all-abstain rows would be dropped (and its semi-supervised mask breaks).
+    # It is equivariant to row order (mean pooling), so move a covered row to
+    # the end and undo the permutation afterwards.
+    n = X.shape[0]
+    order = np.arange(n)
+    covered = np.flatnonzero((X >= 0).any(axis=1))
+    if covered.size and covered[-1] != n - 1:
+        order[[covered[-1], n - 1]] = order[[n - 1, covered[-1]]]
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.arange(n)
+    X = X[order]
+    if gold_rows is not None:
+        gold_rows = inverse[np.asarray(gold_rows, dtype=np.int64)]
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         if gold_rows is None:
@@ -239,7 +253,7 @@ def hyperlm_proba(
                     y_vals=np.asarray(gold_labels, dtype=np.int64),
                     return_probs=True,
                 )
-    proba = np.asarray(proba, dtype=np.float64)
+    proba = np.asarray(proba, dtype=np.float64)[inverse]
     if proba.shape[1] < k:  # HyperLM sizes its output by the largest vote seen
         proba = np.hstack([proba, np.zeros((proba.shape[0], k - proba.shape[1]))])
     return proba
