@@ -357,16 +357,23 @@ def pandas_child(folder: str) -> None:
     print(json.dumps(result))
 
 
-def run_pandas(folder: Path) -> dict[str, Any]:
+def _child(*args: str) -> dict[str, Any]:
+    """Run this script in a fresh process (clean peak memory); return its JSON."""
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     res = subprocess.run(
-        [sys.executable, __file__, "--pandas-child", str(folder), "--model", MODEL],
+        [sys.executable, __file__, *args, "--model", MODEL],
         capture_output=True,
         text=True,
-        check=True,
         env=env,
     )
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    if res.returncode != 0:
+        raise RuntimeError(f"child {args} failed:\n{res.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(res.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run_pandas(folder: Path) -> dict[str, Any]:
+    return _child("--pandas-child", str(folder))
 
 
 # ----------------------------------------------------------------- report
@@ -489,12 +496,30 @@ def main(argv: list[str] | None = None) -> int:
         choices=("label-model", "dawid-skene", "majority"),
         default="label-model",
     )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the rows of the earlier run saved beside --out (.json) that this"
+        " run does not measure again (e.g. add --rows 100000000 to a 1M/10M table)",
+    )
     parser.add_argument("--pandas-child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--dask-child", nargs=3, default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--generate-child", nargs=2, default=None, help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     global MODEL
     MODEL = args.model
     if args.pandas_child:
         pandas_child(args.pandas_child)
+        return 0
+    if args.dask_child:
+        folder, work_dir, n_rows = args.dask_child
+        print(json.dumps(run_dask(Path(folder), Path(work_dir), int(n_rows))))
+        return 0
+    if args.generate_child:
+        folder, n_rows = args.generate_child
+        print(json.dumps({"seconds": generate(Path(folder), int(n_rows))}))
         return 0
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_scale_"))
     dask_runs, pandas_runs, gen = [], {}, {}
@@ -502,10 +527,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for n in args.rows:
             folder = work / f"data_{n}"
-            gen[n] = generate(folder, n)
+            gen[n] = _child("--generate-child", str(folder), str(n))["seconds"]
             print(f"generated {n:,} rows in {gen[n]:.0f} s", flush=True)
             run_dir = work / f"run_{n}"
-            dask_runs.append(run_dask(folder, run_dir, n))
+            dask_runs.append(_child("--dask-child", str(folder), str(run_dir), str(n)))
             print(json.dumps(dask_runs[-1], default=str), flush=True)
             shutil.rmtree(run_dir, ignore_errors=True)
             if n <= args.pandas_max:
@@ -520,15 +545,38 @@ def main(argv: list[str] | None = None) -> int:
             n = args.snorkel_rows
             folder = work / f"data_{n}"
             if not folder.exists():
-                gen.setdefault(n, generate(folder, n))
+                gen[n] = _child("--generate-child", str(folder), str(n))["seconds"]
             comparison = run_apply_comparison(folder, n)
             print("apply", json.dumps(comparison), flush=True)
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
+    raw = args.out.with_suffix(".json")
+    if args.merge and raw.exists():
+        old = json.loads(raw.read_text())
+        ours = {r["rows"] for r in dask_runs}
+        dask_runs = sorted(
+            [r for r in old["dask"] if r["rows"] not in ours] + dask_runs,
+            key=lambda r: r["rows"],
+        )
+        pandas_runs = {int(n): p for n, p in old["pandas"].items()} | pandas_runs
+        comparison = comparison or old["apply"]
+        gen = {int(n): t for n, t in old["generation"].items()} | gen
     text = report(dask_runs, pandas_runs, comparison, gen)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
+    raw.write_text(
+        json.dumps(
+            {
+                "dask": dask_runs,
+                "pandas": pandas_runs,
+                "apply": comparison,
+                "generation": gen,
+            },
+            indent=1,
+            default=str,
+        )
+    )
     print(text)
     return 0
 
