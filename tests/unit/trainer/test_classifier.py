@@ -250,6 +250,8 @@ def test_all_abstain_rows_are_dropped_from_training():
     sparse = small().fit(X, soft, L=sp.csr_array(L + 1))
     assert_same_state(state(sparse), state(ref))
     # off: every row is used, L is ignored
+    with pytest.raises(ValueError, match="L has 3 rows"):  # checked even when off
+        small(filter_abstain=False).fit(X, soft, L=L[:3])
     kept = small(filter_abstain=False).fit(X, soft, L=L)
     assert kept.n_filtered_ == 0
     assert_same_state(state(kept), state(small().fit(X, soft)))
