@@ -302,6 +302,7 @@ def test_given_dependencies_by_name_and_save_load(tmp_path):
         ({"max_clique_size": 0}, "max_clique_size"),
         ({"confusion_prior": -1.0}, "confusion_prior"),
         ({"learn_structure": "yes"}, "learn_structure"),
+        ({"mv_anchor": "sometimes"}, "mv_anchor"),
     ],
 )
 def test_bad_parameters_raise_clear_errors(params, match):
@@ -323,3 +324,54 @@ def test_no_warnings_on_a_clean_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         LabelModel(cardinality=2).fit(data.L).predict_proba(data.L)
+
+
+# ------------------------------------------------------- majority-vote anchor
+def test_mv_anchor_auto_only_for_multi_class_one_sided_lfs(tmp_path):
+    k = 4
+    pol = np.arange(12) % k
+    L, y = _one_sided_votes(
+        4000, np.full(k, 1 / k), np.full(12, 0.4), np.full(12, 0.02), pol, 0
+    )
+    model = LabelModel(cardinality=k).fit(L)
+    assert model.anchor_table_ is not None
+    assert model.anchor_table_.shape == (k + 1, k)
+    np.testing.assert_allclose(model.anchor_table_.sum(axis=0), 1.0)
+    assert model.score(L, y) > 0.7
+    path = tmp_path / "anchored.json"
+    model.save(path)
+    loaded = LabelModel.load(path)
+    np.testing.assert_allclose(loaded.predict_proba(L), model.predict_proba(L))
+    # binary one-sided LFs, and multi-class LFs (crowd-like): no anchor
+    Lb, _ = _one_sided_votes(
+        2000, [0.5, 0.5], np.full(6, 0.4), np.full(6, 0.05), np.arange(6) % 2, 0
+    )
+    assert LabelModel(cardinality=2).fit(Lb).anchor_table_ is None
+    crowd = make_votes(2000, 8, 3, random_state=0).L
+    assert LabelModel(cardinality=3).fit(crowd).anchor_table_ is None
+    assert (
+        LabelModel(cardinality=3, mv_anchor=True).fit(crowd).anchor_table_ is not None
+    )
+    assert LabelModel(cardinality=k, mv_anchor=False).fit(L).anchor_table_ is None
+
+
+def test_e_step_with_the_mv_anchor_matches_bayes_rule():
+    rng = np.random.default_rng(1)
+    k = m = 3  # LF j votes class j or abstains
+    patterns = np.array(list(itertools.product(*[(-1, j) for j in range(m)])))
+    model = LabelModel(cardinality=k, mv_anchor=True).fit(patterns)
+    model.class_prior_ = rng.dirichlet(np.ones(k))
+    model.lf_fire_rate_ = rng.uniform(0.1, 0.9, size=(m, k))
+    model.lf_confusion_ = rng.dirichlet(np.ones(k), size=(m, k))
+    model.anchor_table_ = rng.dirichlet(np.ones(k + 1), size=k).T  # (k + 1, k)
+    expected = []
+    for p in patterns:
+        fired = np.flatnonzero(p >= 0)
+        anchor = int(p[fired[0]]) if fired.size == 1 else k  # unique winner
+        joint = model.class_prior_ * model.anchor_table_[anchor]
+        for j in range(m):
+            f = model.lf_fire_rate_[j]
+            vote = f * model.lf_confusion_[j, :, j]  # LF j only votes j
+            joint = joint * (vote if p[j] >= 0 else 1 - f)
+        expected.append(joint / joint.sum())
+    np.testing.assert_allclose(model.predict_proba(patterns), expected, rtol=1e-9)

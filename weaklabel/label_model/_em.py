@@ -31,13 +31,21 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from weaklabel.label_model._patterns import OneHotEM, Patterns, e_step, one_hot
+from weaklabel.label_model._patterns import (
+    OneHotEM,
+    Patterns,
+    e_step,
+    one_hot,
+    vote_counts,
+)
 
 __all__ = [
     "Clique",
     "Design",
     "Hyper",
     "Params",
+    "anchor_design",
+    "anchor_votes",
     "build_design",
     "clique_columns",
     "e_step_joint",
@@ -93,6 +101,8 @@ class Design:
     vote_class: npt.NDArray[np.intp] | None = None  # accuracy layout: class of entry
     entry_lf: npt.NDArray[np.intp] | None = None  # accuracy layout: LF of entry
     entry_row: npt.NDArray[np.intp] | None = None  # accuracy layout: row of entry
+    anchor_index: npt.NDArray[np.intp] | None = None  # (u,) MV anchor vote, k = none
+    anchor_indicator: sp.csr_array | None = None  # (u, k + 1)
 
     @property
     def n(self) -> float:
@@ -110,6 +120,7 @@ class Params:
     confusion: FloatArray | None  # (m, k, k) P(vote v | y=c, votes), or None
     clique_tables: list[FloatArray] = field(default_factory=list)  # (n_cfg, k)
     clique_class_weight: list[FloatArray] = field(default_factory=list)  # (k,)
+    anchor_table: FloatArray | None = None  # (k + 1, k) P(anchor vote | y)
 
 
 def config_codes(votes: npt.NDArray[np.integer], k: int) -> npt.NDArray[np.int64]:
@@ -134,6 +145,47 @@ def clique_columns(
         lo, hi = csc.indptr[j], csc.indptr[j + 1]
         out[csc.indices[lo:hi], i] = csc.data[lo:hi]
     return out
+
+
+def anchor_votes(
+    patterns: Patterns, k: int, onehot: sp.csr_array | None = None
+) -> npt.NDArray[np.intp]:
+    """Majority vote of every pattern as an extra voter: its class, or k.
+
+    ``k`` (no anchor vote) where every LF abstains or the top classes tie.
+    """
+    C = vote_counts(patterns, k, onehot=onehot)
+    top = C.max(axis=1)
+    winner = np.argmax(C, axis=1)
+    tie = (top[:, None] == C).sum(axis=1) > 1
+    out: npt.NDArray[np.intp] = np.where(tie | (top <= 0), k, winner).astype(np.intp)
+    return out
+
+
+def anchor_design(design: Design, index: npt.NDArray[np.intp]) -> None:
+    """Attach the majority-vote anchor voter (see LabelModel's ``mv_anchor``)."""
+    u, k = index.size, design.k
+    design.anchor_index = index
+    design.anchor_indicator = sp.csr_array(
+        (np.ones(u), (np.arange(u), index)), shape=(u, k + 1)
+    )
+
+
+def _anchor_m_step(design: Design, wq: FloatArray, hyper: Hyper) -> FloatArray | None:
+    """P(anchor vote | y): a Dawid-Skene row per class, voting pooled over classes."""
+    if design.anchor_indicator is None:
+        return None
+    k = design.k
+    M = np.asarray(design.anchor_indicator.T @ wq, dtype=np.float64)  # (k+1, k)
+    n = float(M.sum())
+    votes = M[:k]  # (v, c)
+    rate = (float(votes.sum()) + 0.5) / (n + 1.0)
+    d = float(np.mean(hyper.accuracy_prior)) if hyper.accuracy_prior.size else 0.1
+    C = votes + d * np.eye(k) + 1e-3 / k
+    out = np.empty((k + 1, k))
+    out[:k] = rate * C / C.sum(axis=0, keepdims=True)
+    out[k] = 1.0 - rate
+    return np.maximum(out, _EPS)
 
 
 def fired_from_onehot(onehot: sp.csr_array, k: int) -> sp.csr_array:
@@ -280,6 +332,8 @@ def e_step_joint(design: Design, params: Params) -> tuple[FloatArray, float]:
         rel, offset = _accuracy_log_joint(design, params, const)
     for clique, table in zip(design.cliques, params.clique_tables, strict=True):
         rel += _log(table)[clique.index]  # loop over cliques (few)
+    if design.anchor_index is not None and params.anchor_table is not None:
+        rel += _log(params.anchor_table)[design.anchor_index]
     return rel, offset
 
 
@@ -392,6 +446,7 @@ def m_step(design: Design, post: FloatArray, hyper: Hyper) -> Params:
         confusion=confusion,
     )
     _clique_m_step(design, wq, n_c, params, hyper)
+    params.anchor_table = _anchor_m_step(design, wq, hyper)
     return params
 
 
@@ -553,4 +608,6 @@ def predict_log_joint(
         rel += clique_log_table_for(
             params, i, members, codes_fit, votes, k, clique_prior
         )
+    if params.anchor_table is not None:
+        rel += _log(params.anchor_table)[anchor_votes(patterns, k, onehot=oh)]
     return rel

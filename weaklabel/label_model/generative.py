@@ -148,6 +148,16 @@ class LabelModel(BaseLabelModel):
         Full (shrunk) confusion rows, cost O(n_lfs k^2); or per-LF accuracy
         and vote propensity, cost linear in k.  "auto" uses confusion rows
         unless ``n_lfs * k * k`` exceeds 4 million.
+    mv_anchor : bool or "auto", default="auto"
+        Add majority vote (its class where it has a unique winner) as one
+        extra voter with its own learned confusion table (voting pooled over
+        classes, like a crowd worker).  In a multi-class task whose LFs each
+        vote for one class, only *whether* an LF fires is modelled, so
+        nothing but the majority-vote start ties each latent class to a
+        class label, and EM drifts (one class absorbs the rows where its
+        broad rules fire); the anchor's votes keep the classes in place.
+        "auto": on when k > 2 and more than half of the votes come from LFs
+        that only ever vote for one class.
     max_iter : int, default=300
         Maximum number of EM iterations (per fit; structure learning fits
         twice).
@@ -188,6 +198,9 @@ class LabelModel(BaseLabelModel):
         Whether the final EM converged within ``tol``.
     log_likelihood_ : float
         Log-likelihood of the training votes (and gold) under the model.
+    anchor_table_ : ndarray of shape (k + 1, k) or None
+        P(majority vote's vote v | y = c) of the majority-vote anchor (last
+        row: no unique winner), or None when ``mv_anchor`` was off.
     n_lfs_in_, lf_names_in_, cardinality_, classes_
         As in :class:`~weaklabel.label_model.BaseLabelModel`.
 
@@ -239,6 +252,7 @@ class LabelModel(BaseLabelModel):
         "n_iter_",
         "converged_",
         "log_likelihood_",
+        "anchor_table_",
     )
 
     def __init__(
@@ -256,6 +270,7 @@ class LabelModel(BaseLabelModel):
         accuracy_prior: float = 0.1,
         clique_prior: float = 10.0,
         parametrization: Literal["auto", "confusion", "accuracy"] = "auto",
+        mv_anchor: bool | Literal["auto"] = "auto",
         max_iter: int = 300,
         tol: float = 1e-6,
         random_state: RandomStateLike = None,
@@ -272,6 +287,7 @@ class LabelModel(BaseLabelModel):
         self.accuracy_prior = accuracy_prior
         self.clique_prior = clique_prior
         self.parametrization = parametrization
+        self.mv_anchor = mv_anchor
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
@@ -292,6 +308,13 @@ class LabelModel(BaseLabelModel):
             raise ValueError(
                 f"The 'parametrization' parameter of {name} must be one of"
                 f" {_PARAMETRIZATIONS}. Got {self.parametrization!r} instead."
+            )
+        if not (
+            self.mv_anchor == "auto" or isinstance(self.mv_anchor, (bool, np.bool_))
+        ):
+            raise ValueError(
+                f"The 'mv_anchor' parameter of {name} must be 'auto' or a bool."
+                f" Got {self.mv_anchor!r} instead."
             )
         if not isinstance(self.learn_structure, (bool, np.bool_)):
             raise ValueError(
@@ -374,6 +397,15 @@ class LabelModel(BaseLabelModel):
             return "confusion" if m * k * k <= _CONFUSION_BUDGET else "accuracy"
         return str(self.parametrization)
 
+    def _use_anchor(self, vote_totals: npt.NDArray[np.float64], m: int, k: int) -> bool:
+        """Whether to add majority vote as an extra voter ("auto": see mv_anchor)."""
+        if self.mv_anchor != "auto":
+            return bool(self.mv_anchor)
+        vt = np.asarray(vote_totals).reshape(m, k)
+        total = float(vt.sum())
+        one = _one_sided(vote_totals, m, k)
+        return k > 2 and total > 0 and float(vt[one].sum()) > 0.5 * total
+
     def _hyper(self, em: OneHotEM, k: int) -> _em.Hyper:
         m = self.n_lfs_in_
         if self.abstain_prior == "auto":
@@ -447,7 +479,14 @@ class LabelModel(BaseLabelModel):
         )
         copies = _duplicate_edges(patterns, em.vote_totals, k)
         edges = sorted(set(given) | set(copies))
+        anchor = (
+            _em.anchor_votes(patterns, k, onehot=em.onehot)
+            if self._use_anchor(em.vote_totals, m, k)
+            else None
+        )
         design = _em.build_design(patterns, k, components(m, edges), layout, em, fired)
+        if anchor is not None:
+            _em.anchor_design(design, anchor)
         params, post, ll, it, conv, delta = self._run_em(design, hyper, init)
         if self.learn_structure:
             fired_all = _em.fired_from_onehot(em.onehot, k) if fired is None else fired
@@ -469,6 +508,8 @@ class LabelModel(BaseLabelModel):
                 design = _em.build_design(
                     patterns, k, components(m, edges), layout, em, fired
                 )
+                if anchor is not None:
+                    _em.anchor_design(design, anchor)
                 # restart from majority vote: the previous posterior was fitted
                 # under the wrong structure
                 params, post, ll, it, conv, delta = self._run_em(design, hyper, init)
@@ -499,6 +540,7 @@ class LabelModel(BaseLabelModel):
         self.n_iter_ = int(it)
         self.converged_ = bool(conv)
         self.log_likelihood_ = float(ll)
+        self.anchor_table_ = params.anchor_table
 
     # --------------------------------------------------------------- predict
     def _params(self) -> _em.Params:
@@ -516,6 +558,9 @@ class LabelModel(BaseLabelModel):
             clique_class_weight=[
                 np.asarray(t, dtype=np.float64) for t in self.clique_class_weight_
             ],
+            anchor_table=None
+            if self.anchor_table_ is None
+            else np.asarray(self.anchor_table_, dtype=np.float64),
         )
 
     def _predict_proba_patterns(self, patterns: Patterns) -> npt.NDArray[np.float64]:
