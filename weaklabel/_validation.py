@@ -208,8 +208,21 @@ def _check_integer_values(arr: np.ndarray, name: str) -> np.ndarray:
     )
 
 
-def _sparse_to_dense(S: sp.csr_array) -> npt.NDArray[np.int32]:
-    dense = np.full(S.shape, ABSTAIN, dtype=np.int32)
+_INT32_MAX = int(np.iinfo(np.int32).max)
+
+
+def _compact_dtype(hi: int) -> np.dtype[np.signedinteger[Any]]:
+    """Smallest signed integer dtype holding every vote in [-1, hi]."""
+    for dt in (np.int8, np.int16):
+        if hi <= np.iinfo(dt).max:
+            return np.dtype(dt)
+    return np.dtype(np.int32)
+
+
+def _sparse_to_dense(
+    S: sp.csr_array, dtype: npt.DTypeLike = np.int32
+) -> npt.NDArray[np.signedinteger[Any]]:
+    dense = np.full(S.shape, ABSTAIN, dtype=dtype)
     coo = S.tocoo()
     dense[coo.row, coo.col] = coo.data
     return dense
@@ -224,7 +237,8 @@ def check_votes(
     name: str = "L",
     accept_sparse: bool = False,
     min_samples: int = 1,
-) -> npt.NDArray[np.int32] | sp.csr_array:
+    compact: bool = False,
+) -> npt.NDArray[np.signedinteger[Any]] | sp.csr_array:
     """Validate a vote matrix and return it in canonical form.
 
     Parameters
@@ -245,13 +259,21 @@ def check_votes(
         Whether scipy.sparse input is returned as CSR (else densified).
     min_samples : int, default=1
         Minimum number of rows.
+    compact : bool, default=False
+        Return dense votes C-contiguous in the smallest signed integer dtype
+        that holds them (``int8`` while every vote is at most 127, else
+        ``int16``, ``int32``), instead of ``int32``.  Input that already has
+        that dtype and layout is returned as it is, without a copy (callers
+        must not write to it); validating it reads it once.  The label
+        models use this: a 1M x 50 ``int8`` matrix is then never widened.
 
     Returns
     -------
-    ndarray of shape (n_samples, n_lfs) and dtype int32, or scipy.sparse.csr_array
-        Dense votes (abstain = -1), or for sparse input (with ``accept_sparse``)
-        a CSR array whose stored entries are the votes themselves (class indices,
-        explicit zeros kept; abstains not stored).
+    ndarray of shape (n_samples, n_lfs), or scipy.sparse.csr_array
+        Dense votes (abstain = -1): ``int32``, or the compact dtype with
+        ``compact=True``.  For sparse input (with ``accept_sparse``) a CSR
+        array whose stored entries are the votes themselves (``int32`` class
+        indices, explicit zeros kept; abstains not stored).
 
     Raises
     ------
@@ -266,6 +288,8 @@ def check_votes(
     >>> check_votes([[0, -1], [1, 1]], cardinality=2)
     array([[ 0, -1],
            [ 1,  1]], dtype=int32)
+    >>> check_votes([[0, -1], [1, 1]], compact=True).dtype
+    dtype('int8')
     """
     who = f" for {owner}" if owner else ""
     if L is None:
@@ -293,7 +317,11 @@ def check_votes(
         )
         S.sum_duplicates()
         S.sort_indices()
-        out: Any = S if accept_sparse else _sparse_to_dense(S)
+        if accept_sparse:
+            out: Any = S
+        else:
+            top = int(S.data.max()) if S.data.size else ABSTAIN
+            out = _sparse_to_dense(S, _compact_dtype(top) if compact else np.int32)
         shape = S.shape
         values = S.data
     else:
@@ -308,7 +336,10 @@ def check_votes(
                     f"{name}{who} has non-numeric columns; expected integer votes in"
                     " {-1 (ABSTAIN), 0, ..., k-1}. Encode class names first."
                 )
-            arr = L.to_numpy()
+            # A frame of one integer dtype (e.g. the int8 votes of
+            # LFRegistry.apply) converts without widening, as a view of its
+            # block when it has one.
+            arr = L.to_numpy(copy=False)
         else:
             arr = np.asarray(L)
         if arr.ndim != 2:
@@ -318,14 +349,26 @@ def check_votes(
             )
         arr = _check_integer_values(arr, name)
         shape = arr.shape
-        values = arr
-        if arr.size and arr.min() < ABSTAIN:
+        # One pass each for the smallest and the largest vote; the position
+        # of a bad value is only searched for when there is one.
+        lo, hi = (int(arr.min()), int(arr.max())) if arr.size else (ABSTAIN, ABSTAIN)
+        if lo < ABSTAIN:
             bad = np.argwhere(arr < ABSTAIN)[0]
             raise ValueError(
                 f"{name}{who} contains {arr[tuple(bad)]} at row {bad[0]}, column"
                 f" {bad[1]}; expected integers in {{-1 (ABSTAIN), 0, ..., k-1}}."
             )
-        out = np.ascontiguousarray(arr, dtype=np.int32)
+        if hi > _INT32_MAX:
+            bad = np.argwhere(arr > _INT32_MAX)[0]
+            raise ValueError(
+                f"{name}{who} contains {arr[tuple(bad)]} at row {bad[0]}, column"
+                f" {bad[1]}, too large for a class index; expected integers in"
+                " {-1 (ABSTAIN), 0, ..., k-1}."
+            )
+        out = np.ascontiguousarray(
+            arr, dtype=_compact_dtype(hi) if compact else np.int32
+        )
+        values = np.array([hi] if arr.size else [], dtype=np.int64)
     if shape[0] < min_samples or shape[1] == 0:
         raise ValueError(
             f"{name}{who} is empty (shape {shape}); expected at least {min_samples}"

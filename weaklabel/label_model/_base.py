@@ -17,8 +17,11 @@ A label model subclasses :class:`BaseLabelModel` and provides:
 ``_fit(self, L, y, rng, sample_weight=None) -> None``
     Learn from validated votes.  Called by :meth:`BaseLabelModel.fit` after
     ``n_lfs_in_``, ``lf_names_in_``, ``cardinality_`` and ``classes_`` are set.
-    ``L`` is a dense int32 ndarray (-1 = abstain) or, for sparse input, a
-    ``scipy.sparse.csr_array`` of class indices (abstains not stored);
+    ``L`` is a dense C-contiguous ndarray (-1 = abstain) in the smallest
+    signed integer dtype holding the votes (``int8`` up to 127 classes; the
+    caller's own array when it already is one, so never write to it) or, for
+    sparse input, a ``scipy.sparse.csr_array`` of class indices (abstains not
+    stored);
     ``y`` is an int64 array (-1 = unknown) or None; ``rng`` a local
     ``numpy.random.Generator`` (never seed globally); ``sample_weight`` a
     validated float64 array of non-negative row weights or None (a subclass
@@ -225,7 +228,7 @@ class BaseLabelModel(BaseEstimator):
 
     def _fit(
         self,
-        L: npt.NDArray[np.int32] | sp.csr_array,
+        L: npt.NDArray[np.signedinteger[Any]] | sp.csr_array,
         y: npt.NDArray[np.int64] | None,
         rng: np.random.Generator,
     ) -> None:
@@ -301,6 +304,7 @@ class BaseLabelModel(BaseEstimator):
             n_lfs=self.n_lfs_in_,
             owner=self._name,
             accept_sparse=True,
+            compact=True,
         )
         names = lf_names_of(L)
         fitted = self.lf_names_in_
@@ -344,7 +348,7 @@ class BaseLabelModel(BaseEstimator):
         """
         self._check_params()
         rng = as_generator(self.random_state)
-        Lv = check_votes(L, owner=self._name, accept_sparse=True)
+        Lv = check_votes(L, owner=self._name, accept_sparse=True, compact=True)
         classes = _classes_of(L)
         k = self._resolve_cardinality(L, Lv, y, classes)
         n, m = Lv.shape
@@ -394,8 +398,12 @@ class BaseLabelModel(BaseEstimator):
         """
         Lv = self._validate_for_predict(L, "predict_proba")
         patterns = compress(Lv)
-        proba = self._predict_proba_patterns(patterns)
-        return np.asarray(proba, dtype=np.float64)[patterns.inverse]
+        proba = np.asarray(self._predict_proba_patterns(patterns), dtype=np.float64)
+        if patterns.n_patterns == patterns.n_samples and proba.flags.owndata:
+            # Every row distinct: the patterns are the rows, in order (compress
+            # keeps first-appearance order), so the mapping is the identity.
+            return proba
+        return proba[patterns.inverse]
 
     def predict(
         self, L: VoteMatrixLike, *, tie_break: TieBreak = "random"

@@ -158,6 +158,8 @@ class Patterns:
 
 
 def _small_dtype(L: npt.NDArray[np.integer]) -> np.dtype[np.signedinteger]:
+    if L.dtype == np.int8:
+        return np.dtype(np.int8)  # already the smallest; no pass over L
     hi = int(L.max()) if L.size else 0
     if hi <= np.iinfo(np.int8).max:
         return np.dtype(np.int8)
@@ -166,32 +168,61 @@ def _small_dtype(L: npt.NDArray[np.integer]) -> np.dtype[np.signedinteger]:
     return np.dtype(np.int32)
 
 
+# Rows are processed in blocks of about this many votes, so that temporaries
+# stay in cache and are recycled by the allocator instead of being fresh
+# (page-faulted) memory of the size of L.
+_BLOCK_VOTES = 1 << 20
+
+
+def _row_blocks(n: int, m: int) -> range:
+    """Start rows of blocks of about ``_BLOCK_VOTES`` votes (a loop over blocks)."""
+    return range(0, n, max(1, _BLOCK_VOTES // max(m, 1)))
+
+
 def _row_hash(V: npt.NDArray[np.signedinteger]) -> npt.NDArray[np.uint64]:
     """Hash every row of a C-contiguous small-int array into one uint64.
 
-    The row's bytes are packed into 64-bit words (zero padded), and the words
-    are mixed with a multiply-xorshift step.  Rows of at most 8 bytes are
-    their own exact key.
+    The row's bytes are read as 64-bit words (the last one zero padded), and
+    the words are mixed with a multiply-xorshift step.  Rows of at most 8
+    bytes are their own exact key.
     """
     n = V.shape[0]
     raw = V.view(np.uint8).reshape(n, -1)
     nbytes = raw.shape[1]
-    n_words = max(1, (nbytes + 7) // 8)
-    if nbytes == n_words * 8:
-        words = np.ascontiguousarray(raw).view(np.uint64)
-    else:
-        buf = np.zeros((n, n_words * 8), dtype=np.uint8)
+    n_full, rest = divmod(nbytes, 8)
+    if n_full == 0 or (n_full == 1 and rest == 0):
+        buf = np.zeros((n, 8), dtype=np.uint8)
         buf[:, :nbytes] = raw
-        words = buf.view(np.uint64)
-    if n_words == 1:
-        return words[:, 0].copy()
+        return buf.view(np.uint64)[:, 0].copy()
+    # Full words are read in place (an unaligned view: no copy of L); only
+    # the tail bytes of each row are copied into a zero-padded word.
+    full = raw[:, : 8 * n_full].view(np.uint64)
     h = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for i in range(n_words):  # loop over 8-byte words of a row, not rows
-            h ^= words[:, i]
+        for i in range(n_full + (rest > 0)):  # loop over the words of a row
+            if i < n_full:
+                h ^= full[:, i]
+            else:
+                tail = np.zeros((n, 8), dtype=np.uint8)
+                tail[:, :rest] = raw[:, 8 * n_full :]
+                h ^= tail.view(np.uint64)[:, 0]
             h *= _GOLDEN
             h ^= h >> _SHIFT
     return h
+
+
+def _rows_equal(
+    V: npt.NDArray[np.signedinteger],
+    uniq: npt.NDArray[np.signedinteger],
+    inverse: npt.NDArray[np.intp],
+) -> bool:
+    """Whether ``uniq[inverse]`` equals V, checked block by block."""
+    n, m = V.shape
+    for s in _row_blocks(n, m):  # loop over blocks of rows
+        e = min(n, s + max(1, _BLOCK_VOTES // max(m, 1)))
+        if not np.array_equal(uniq[inverse[s:e]], V[s:e]):
+            return False
+    return True
 
 
 def _unique_rows(
@@ -206,9 +237,13 @@ def _unique_rows(
     codes, uniques = pd.factorize(keys, sort=False)
     u = len(uniques)
     inverse = codes.astype(np.intp, copy=False)
+    if u == n:
+        # Every row distinct: patterns in first-appearance order are the rows.
+        first = np.arange(n, dtype=np.intp)
+        return first, first.copy(), np.ones(n, dtype=np.int64)
     first = np.empty(u, dtype=np.intp)
     first[inverse[::-1]] = np.arange(n - 1, -1, -1, dtype=np.intp)
-    if u < n and not np.array_equal(V[first][inverse], V):
+    if not _rows_equal(V, V[first], inverse):
         # A 64-bit hash collision (astronomically rare): fall back to an exact sort.
         _, first, inverse, _ = np.unique(
             V, axis=0, return_index=True, return_inverse=True, return_counts=True
@@ -245,6 +280,8 @@ def compress(
     Returns
     -------
     Patterns
+        When every row is distinct, ``votes`` may be ``L`` itself (compact
+        C-contiguous input is not copied); treat it as read-only.
 
     Examples
     --------
@@ -287,7 +324,7 @@ def compress(
         counts = np.zeros(0, dtype=np.int64)
     else:
         first, inverse, counts = _unique_rows(V)
-    uniq = V[first]
+    uniq = V if first.size == n else V[first]  # all distinct: no gather
     if weight is not None:
         counts = np.bincount(inverse, weights=weight, minlength=first.size)
     return Patterns(
@@ -309,6 +346,30 @@ def _as_patterns(P: Patterns | Any) -> Patterns:
         counts=np.ones(n, dtype=np.float64),
         inverse=np.arange(n, dtype=np.intp),
     )
+
+
+def _dense_one_hot_arrays(
+    V: npt.NDArray[np.signedinteger], k: int, idx_dtype: type[np.signedinteger[Any]]
+) -> tuple[npt.NDArray[np.signedinteger[Any]], npt.NDArray[np.signedinteger[Any]]]:
+    """CSR ``(indices, indptr)`` of the one-hot encoding of dense votes V.
+
+    Built block by block straight into the final arrays: the only memory of
+    the size of the output is the output.
+    """
+    u, m = V.shape
+    step = max(1, _BLOCK_VOTES // max(m, 1))
+    indptr = np.zeros(u + 1, dtype=idx_dtype)
+    for s in range(0, u, step):  # loop over blocks of rows: votes per row
+        (V[s : s + step] >= 0).sum(axis=1, out=indptr[s + 1 : s + 1 + step])
+    np.cumsum(indptr, out=indptr)
+    code_dtype = np.int16 if m * k < np.iinfo(np.int16).max else idx_dtype
+    offsets = np.arange(m, dtype=code_dtype) * code_dtype(k)
+    indices = np.empty(int(indptr[-1]), dtype=idx_dtype)
+    for s in range(0, u, step):  # loop over blocks of rows: column of each vote
+        blk = V[s : s + step]
+        code = np.add(blk, offsets, dtype=code_dtype)
+        indices[indptr[s] : indptr[min(u, s + step)]] = code[blk >= 0]
+    return indices, indptr
 
 
 def one_hot(
@@ -348,14 +409,7 @@ def one_hot(
         indices = S.indices.astype(idx_dtype) * k + S.data
         indptr = S.indptr.astype(idx_dtype, copy=False)
     else:
-        V = P.votes
-        mask = V >= 0
-        indptr = np.zeros(u + 1, dtype=idx_dtype)
-        np.cumsum(mask.sum(axis=1, dtype=idx_dtype), out=indptr[1:])
-        code_dtype = np.int16 if m * k < np.iinfo(np.int16).max else idx_dtype
-        offsets = np.arange(m, dtype=code_dtype) * code_dtype(k)
-        code = np.add(V, offsets[None, :], dtype=code_dtype)
-        indices = np.compress(mask.reshape(-1), code.reshape(-1)).astype(idx_dtype)
+        indices, indptr = _dense_one_hot_arrays(np.asarray(P.votes), k, idx_dtype)
     return sp.csr_array(
         (np.ones(indices.size, dtype=dtype), indices, indptr),
         shape=(u, m * k),
