@@ -375,3 +375,17 @@ def test_e_step_with_the_mv_anchor_matches_bayes_rule():
             joint = joint * (vote if p[j] >= 0 else 1 - f)
         expected.append(joint / joint.sum())
     np.testing.assert_allclose(model.predict_proba(patterns), expected, rtol=1e-9)
+
+
+def test_a_default_lf_firing_when_no_other_does_is_not_a_class_indicator():
+    # "no rule matched -> class 0": its abstains repeat the other LFs' votes;
+    # counted as evidence they make the default LF define class 0.
+    L, y = _one_sided_votes(
+        5000, [0.8, 0.2], [0.3, 0.5, 0.4, 0.2], [0.1, 0.05, 0.1, 0.02], [1, 1, 1, 0], 0
+    )
+    default = np.where((L >= 0).any(axis=1), -1, 0)
+    always = np.zeros(len(y), dtype=np.int64)  # fires everywhere: not "another LF"
+    La = np.column_stack([L, default, always])
+    model = LabelModel(cardinality=2).fit(La)
+    assert model.lf_abstain_informative_.tolist() == [True] * 4 + [False, True]
+    assert model.score(La, y) > LabelModel(cardinality=2).fit(L).score(L, y)

@@ -83,6 +83,30 @@ def _one_sided(
     return out
 
 
+def _complement_lfs(
+    em: OneHotEM, counts: npt.NDArray[np.float64], k: int
+) -> npt.NDArray[np.bool_]:
+    """LFs that fire exactly on the rows where no other LF fires.
+
+    LFs that fire on every row are left out of "other LF"; such a default
+    rule ("none of the rules matched: ham") is a function of the other LFs'
+    abstains.
+    """
+    F = _em.fired_from_onehot(em.onehot, k)
+    m = F.shape[1]
+    totals = np.asarray(F.T @ counts, dtype=np.float64).reshape(m)
+    n = float(counts.sum())
+    varying = (totals > 0) & (totals < n)
+    n_firing = np.asarray(F @ varying.astype(np.float64)).reshape(-1)
+    out = np.zeros(m, dtype=bool)
+    if varying.sum() < 2 or float(counts[n_firing == 0].sum()) > 0:
+        return out  # some row has no varying LF firing: no complement
+    solo = counts * (n_firing == 1)
+    solo_fires = np.asarray(F.T @ solo, dtype=np.float64).reshape(m)
+    out = varying & np.isclose(solo_fires, totals)
+    return out
+
+
 class LabelModel(BaseLabelModel):
     """Generative label model: latent class, LF accuracies, abstain rates, cliques.
 
@@ -132,7 +156,9 @@ class LabelModel(BaseLabelModel):
         Pseudo-rows pulling each LF's per-class firing rates toward its overall
         firing rate: 0 lets abstaining be fully informative, large values make
         it carry nothing.  "auto": 0 for LFs that only ever vote for one class,
-        infinite for the others.
+        infinite for the others and for a "default" LF that fires exactly on
+        the rows where no other LF does (its abstains are a function of the
+        other LFs' votes; LFs that fire on every row do not count).
     confusion_prior : float, default=10.0
         Pseudo-votes pulling each confusion row toward the one-parameter
         accuracy model (the LF's pooled accuracy on the diagonal, its vote
@@ -406,7 +432,9 @@ class LabelModel(BaseLabelModel):
         one = _one_sided(vote_totals, m, k)
         return k > 2 and total > 0 and float(vt[one].sum()) > 0.5 * total
 
-    def _hyper(self, em: OneHotEM, k: int) -> _em.Hyper:
+    def _hyper(
+        self, em: OneHotEM, k: int, counts: npt.NDArray[np.float64]
+    ) -> _em.Hyper:
         m = self.n_lfs_in_
         if self.abstain_prior == "auto":
             # An LF that only ever votes for one class says everything by
@@ -414,7 +442,13 @@ class LabelModel(BaseLabelModel):
             # An LF that votes for several classes (a crowd worker, a model)
             # says it by *what* it votes; when it votes is taken as
             # uninformative (infinite shrinkage to its overall rate).
-            abstain = np.where(_one_sided(em.vote_totals, m, k), 0.0, np.inf)
+            # A "default" LF that fires exactly on the rows where no other
+            # LF does is a function of the others' abstains: its abstains
+            # repeat what they say, so they are not counted again.
+            informative = _one_sided(em.vote_totals, m, k) & ~_complement_lfs(
+                em, counts, k
+            )
+            abstain = np.where(informative, 0.0, np.inf)
         else:
             abstain = np.full(m, float(self.abstain_prior))
         vt = np.asarray(em.vote_totals).reshape(m, k)
@@ -464,7 +498,7 @@ class LabelModel(BaseLabelModel):
         patterns = compress(L, y, sample_weight)
         layout = self._layout(m, k)
         em = OneHotEM(patterns, k)
-        hyper = self._hyper(em, k)
+        hyper = self._hyper(em, k, np.asarray(patterns.counts, dtype=np.float64))
 
         init = majority_posterior(patterns, k, onehot=em.onehot)
         if patterns.gold is not None:
