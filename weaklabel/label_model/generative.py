@@ -92,18 +92,20 @@ def _complement_lfs(
     rule ("none of the rules matched: ham") is a function of the other LFs'
     abstains.
     """
-    F = _em.fired_from_onehot(em.onehot, k)
-    m = F.shape[1]
-    totals = np.asarray(F.T @ counts, dtype=np.float64).reshape(m)
+    oh = em.onehot
+    m = oh.shape[1] // k
+    totals = np.asarray(em.vote_totals, dtype=np.float64).reshape(m, k).sum(axis=1)
     n = float(counts.sum())
     varying = (totals > 0) & (totals < n)
-    n_firing = np.asarray(F @ varying.astype(np.float64)).reshape(-1)
     out = np.zeros(m, dtype=bool)
-    if varying.sum() < 2 or float(counts[n_firing == 0].sum()) > 0:
+    if varying.sum() < 2:
+        return out
+    n_firing = np.asarray(oh @ np.repeat(varying, k).astype(np.float64)).reshape(-1)
+    if float(counts[n_firing == 0].sum()) > 0:
         return out  # some row has no varying LF firing: no complement
     solo = counts * (n_firing == 1)
-    solo_fires = np.asarray(F.T @ solo, dtype=np.float64).reshape(m)
-    out = varying & np.isclose(solo_fires, totals)
+    solo_fires = np.asarray(oh.T @ solo, dtype=np.float64).reshape(m, k).sum(axis=1)
+    out = np.asarray(varying & np.isclose(solo_fires, totals), dtype=bool)
     return out
 
 
