@@ -80,7 +80,12 @@ from weaklabel._validation import (
 )
 from weaklabel.exceptions import NotFittedError
 from weaklabel.label_model import _serialize
-from weaklabel.label_model._patterns import Patterns, compress
+from weaklabel.label_model._patterns import (
+    Patterns,
+    as_patterns,
+    compress,
+    worth_compressing,
+)
 from weaklabel.metrics import METRICS, score_predictions
 from weaklabel.typing import ABSTAIN, RandomStateLike, VoteMatrixLike
 
@@ -397,7 +402,9 @@ class BaseLabelModel(BaseEstimator):
             Rows sum to 1.
         """
         Lv = self._validate_for_predict(L, "predict_proba")
-        patterns = compress(Lv)
+        # Predictions are computed row by row, so whether the rows are first
+        # compressed to patterns changes only the time, never the result.
+        patterns = compress(Lv) if worth_compressing(Lv) else as_patterns(Lv)
         proba = np.asarray(self._predict_proba_patterns(patterns), dtype=np.float64)
         if patterns.n_patterns == patterns.n_samples and proba.flags.owndata:
             # Every row distinct: the patterns are the rows, in order (compress

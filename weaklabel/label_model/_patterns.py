@@ -85,15 +85,18 @@ import scipy.sparse as sp
 __all__ = [
     "OneHotEM",
     "Patterns",
+    "as_patterns",
     "compress",
     "e_step",
     "fired",
     "majority_posterior",
     "one_hot",
     "relative_log_joint",
+    "table_sum",
     "vote_counts",
     "vote_log_likelihood",
     "vote_statistics",
+    "worth_compressing",
 ]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -335,6 +338,52 @@ def compress(
     )
 
 
+_SAMPLE_ROWS = 1 << 15
+
+
+def worth_compressing(L: Any) -> bool:
+    """Whether compressing ``L`` to patterns likely saves time over using its rows.
+
+    Compression costs a pass over L; it pays when the matrix has many repeated
+    rows.  Estimated from a strided sample of rows: the number of repeated
+    pairs in the sample estimates the number of distinct rows D (for a sample
+    of s rows out of n, ``pairs ~ C(s, 2) (1/D - 1/n)``), and compression is
+    worth it when D is below n / 2.  Sparse input is never compressed; small
+    matrices always are (it is cheap).  Either answer gives the same
+    predictions; only the time differs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> worth_compressing(np.zeros((10, 3), dtype=np.int8))
+    True
+    """
+    if sp.issparse(L):
+        return False
+    V = np.asarray(L)
+    n = V.shape[0]
+    if n <= 4 * _SAMPLE_ROWS:
+        return True
+    sample = np.ascontiguousarray(V[:: n // _SAMPLE_ROWS][:_SAMPLE_ROWS])
+    sample = np.ascontiguousarray(sample, dtype=_small_dtype(sample))
+    counts = _unique_rows(sample)[2]
+    s = float(sample.shape[0])
+    pairs = float(np.sum(counts * (counts - 1)) / 2.0)
+    return bool(pairs > s * (s - 1) / 2.0 / n)
+
+
+def as_patterns(L: Any) -> Patterns:
+    """Wrap a validated vote matrix as patterns without compressing: one per row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> as_patterns(np.array([[0, -1], [0, -1]])).n_patterns
+    2
+    """
+    return _as_patterns(L)
+
+
 def _as_patterns(P: Patterns | Any) -> Patterns:
     """Wrap a raw (validated) vote matrix as uncompressed patterns, one per row."""
     if isinstance(P, Patterns):
@@ -368,7 +417,9 @@ def _dense_one_hot_arrays(
     for s in range(0, u, step):  # loop over blocks of rows: column of each vote
         blk = V[s : s + step]
         code = np.add(blk, offsets, dtype=code_dtype)
-        indices[indptr[s] : indptr[min(u, s + step)]] = code[blk >= 0]
+        # 1-D compress: several times faster than 2-D boolean indexing
+        kept = np.compress((blk >= 0).reshape(-1), code.reshape(-1))
+        indices[indptr[s] : indptr[min(u, s + step)]] = kept
     return indices, indptr
 
 
@@ -416,6 +467,79 @@ def one_hot(
     )
 
 
+def _dense_table_sum(
+    V: npt.NDArray[np.signedinteger], table: npt.NDArray[np.float64], k: int
+) -> npt.NDArray[np.float64]:
+    """``one_hot(V, k) @ table`` for dense votes, without the one-hot matrix.
+
+    ``table`` has shape (m * k, c).  Rows are done block by block: each vote
+    looks up its row of ``table`` (abstains a row of zeros) and the rows are
+    added LF by LF, in the order scipy's CSR product adds them, so the result
+    is bit for bit the sparse product's.
+    """
+    u, m = V.shape
+    c = table.shape[1]
+    # Table with a zero row for abstain in front of each LF's k vote rows.
+    ext3 = np.zeros((m, k + 1, c))
+    ext3[:, 1:, :] = table.reshape(m, k, c)
+    ext = ext3.reshape(m * (k + 1), c)
+    code_dtype: type[np.signedinteger[Any]] = (
+        np.int16 if m * (k + 1) < np.iinfo(np.int16).max else np.intp
+    )
+    offsets = (np.arange(m, dtype=code_dtype) * (k + 1) + 1).astype(code_dtype)[:, None]
+    out = np.empty((u, c))
+    flat = np.ascontiguousarray(ext[:, 0])
+    # smaller blocks than elsewhere: the gathered values stay in cache
+    step = max(1, _BLOCK_VOTES // max(4 * m * c, 1))
+    for s in range(0, u, step):  # loop over blocks of rows
+        blk = V[s : s + step]
+        codes = np.empty((m, blk.shape[0]), dtype=code_dtype)
+        np.add(blk.T, offsets, out=codes, casting="unsafe")
+        vals = ext.take(codes, axis=0) if c > 1 else flat.take(codes)[:, :, None]
+        # Reducing the outer axis adds LF after LF, like the CSR product.
+        np.add.reduce(vals, axis=0, out=out[s : s + step])
+    return out
+
+
+def table_sum(
+    patterns: Patterns | Any,
+    table: npt.ArrayLike,
+    cardinality: int,
+) -> npt.NDArray[np.float64]:
+    """Return ``one_hot(patterns, cardinality) @ table``, shape (u, c).
+
+    Dense votes are summed block by block without building the one-hot
+    matrix (no memory of the size of the votes; the result is bit for bit the
+    sparse product's); sparse votes use the one-hot product.
+
+    Parameters
+    ----------
+    patterns : Patterns, or a validated vote matrix (one pattern per row)
+    table : array-like of shape (n_lfs * cardinality,) or (n_lfs * cardinality, c)
+        Row ``j * cardinality + v``: the value added for vote ``v`` of LF ``j``.
+    cardinality : int
+
+    Returns
+    -------
+    ndarray of shape (u,) or (u, c), like ``table``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> table_sum(np.array([[1, -1], [0, 1]]), np.array([1.0, 2.0, 10.0, 20.0]), 2)
+    array([ 2., 21.])
+    """
+    P = _as_patterns(patterns)
+    k = int(cardinality)
+    W = np.asarray(table, dtype=np.float64)
+    W2 = W.reshape(W.shape[0], -1)
+    if P.is_sparse:
+        out = _product(one_hot(P, k), W2)
+    else:
+        out = _dense_table_sum(np.asarray(P.votes), W2, k)
+    return out.reshape(-1) if W.ndim == 1 else out
+
+
 def fired(
     patterns: Patterns | Any, *, dtype: npt.DTypeLike = np.float64
 ) -> sp.csr_array:
@@ -438,6 +562,22 @@ def fired(
     return sp.csr_array((P.votes >= 0).astype(dtype))
 
 
+def _dense_vote_counts(
+    V: npt.NDArray[np.signedinteger], k: int
+) -> npt.NDArray[np.float64]:
+    """Votes per class of dense votes, (u, k), block by block (exact counts)."""
+    u, m = V.shape
+    if k > 8:
+        return _dense_table_sum(V, np.tile(np.eye(k), (m, 1)), k)
+    out = np.empty((u, k))
+    step = max(1, _BLOCK_VOTES // max(m, 1))
+    for s in range(0, u, step):  # loop over blocks of rows
+        blk = V[s : s + step]
+        for c in range(k):  # loop over classes (few)
+            out[s : s + step, c] = np.count_nonzero(blk == c, axis=1)
+    return out
+
+
 def vote_counts(
     patterns: Patterns | Any,
     cardinality: int,
@@ -457,6 +597,8 @@ def vote_counts(
            [0., 0.]])
     """
     k = int(cardinality)
+    if onehot is None and not _as_patterns(patterns).is_sparse:
+        return _dense_vote_counts(np.asarray(_as_patterns(patterns).votes), k)
     H = onehot if onehot is not None else one_hot(patterns, k)
     m = H.shape[1] // k
     if k <= 64:
@@ -619,7 +761,7 @@ def _product(A: Any, X: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 
 def relative_log_joint(
-    onehot: sp.csr_array,
+    onehot: sp.csr_array | Patterns,
     log_table: npt.NDArray[np.float64],
     log_prior: npt.NDArray[np.float64],
 ) -> npt.NDArray[np.float64]:
@@ -631,7 +773,10 @@ def relative_log_joint(
 
     Parameters
     ----------
-    onehot : csr_array of shape (u, m * k_vote)
+    onehot : csr_array of shape (u, m * k_vote), or Patterns
+        The one-hot votes, or the patterns themselves (dense patterns are
+        then summed without building the one-hot matrix, with the same
+        result; see :func:`table_sum`).
     log_table : ndarray of shape (m, k_vote, k_class)
     log_prior : ndarray of shape (k_class,)
 
@@ -641,9 +786,12 @@ def relative_log_joint(
     """
     m, kv, kc = log_table.shape
     W = log_table.reshape(m * kv, kc)
-    rel = np.empty((onehot.shape[0], kc))
+    u = onehot.n_patterns if isinstance(onehot, Patterns) else onehot.shape[0]
+    rel = np.empty((u, kc))
     rel[:, 0] = 0.0
-    if kc > 1:
+    if kc > 1 and isinstance(onehot, Patterns):
+        rel[:, 1:] = table_sum(onehot, W[:, 1:] - W[:, :1], kv)
+    elif kc > 1:
         rel[:, 1:] = _product(onehot, W[:, 1:] - W[:, :1])
     rel += log_prior
     return rel

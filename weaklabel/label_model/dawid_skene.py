@@ -234,7 +234,7 @@ class DawidSkene(BaseLabelModel):
 
     def _predict_proba_patterns(self, patterns: Patterns) -> npt.NDArray[np.float64]:
         rel = relative_log_joint(
-            patterns.one_hot(self.cardinality_),
+            patterns,
             _log_table(self.lf_confusion_),
             np.log(np.maximum(self.class_prior_, _TINY)),
         )
