@@ -208,3 +208,104 @@ def test_e_step_extreme_values_stay_finite():
     assert np.isfinite(post).all()
     assert np.isfinite(ll).all()
     np.testing.assert_allclose(post.sum(axis=1), 1.0)
+
+
+# ------------------------------------------- dense paths without a one-hot matrix
+
+
+@pytest.mark.parametrize("k", [2, 3, 12])
+@pytest.mark.parametrize("m", [1, 7, 60])
+@pytest.mark.parametrize("n_cols", [1, 3])
+def test_table_sum_is_bit_identical_to_sparse_product(monkeypatch, k, m, n_cols):
+    monkeypatch.setattr(_patterns, "_BLOCK_VOTES", 512)  # many blocks
+    rng = np.random.default_rng(k * 100 + m)
+    V = rng.integers(-1, k, size=(700, m)).astype(np.int8)
+    W = rng.normal(scale=5.0, size=(m * k, n_cols))
+    H = one_hot(V, k)
+    out = _patterns.table_sum(V, W, k)
+    assert out.shape == (700, n_cols)
+    np.testing.assert_array_equal(out, H @ W)  # exact, not approximately
+    np.testing.assert_array_equal(_patterns.table_sum(V, W[:, 0], k), H @ W[:, 0])
+    S = check_votes(sp.csr_array(V.astype(np.int32) + 1), accept_sparse=True)
+    np.testing.assert_allclose(_patterns.table_sum(S, W, k), H @ W, atol=1e-12)
+
+
+def test_relative_log_joint_of_patterns_equals_one_hot_version(votes):
+    rng = np.random.default_rng(3)
+    P = compress(votes)
+    log_table = np.log(rng.dirichlet(np.ones(3), size=(4, 3)))
+    log_prior = np.log([0.2, 0.3, 0.5])
+    np.testing.assert_array_equal(
+        relative_log_joint(P, log_table, log_prior),
+        relative_log_joint(one_hot(P, 3), log_table, log_prior),
+    )
+
+
+@pytest.mark.parametrize("k", [2, 3, 12])
+def test_dense_vote_counts_match_one_hot_counts(monkeypatch, k):
+    monkeypatch.setattr(_patterns, "_BLOCK_VOTES", 256)
+    rng = np.random.default_rng(k)
+    V = rng.integers(-1, k, size=(300, 9)).astype(np.int8)
+    dense = vote_counts(V, k)
+    np.testing.assert_array_equal(dense, vote_counts(V, k, onehot=one_hot(V, k)))
+    brute = np.stack([(k_ == V).sum(axis=1) for k_ in range(k)], axis=1)
+    np.testing.assert_array_equal(dense, brute)
+
+
+def test_one_hot_blocks_match_brute_force(monkeypatch, votes):
+    monkeypatch.setattr(_patterns, "_BLOCK_VOTES", 64)
+    H = one_hot(votes, 3)
+    np.testing.assert_array_equal(H.toarray(), _dense_one_hot(votes, 3))
+    assert H.has_canonical_format
+
+
+def test_compress_all_distinct_rows_is_identity():
+    V = np.array([[0, -1], [1, 1], [-1, 0]], dtype=np.int8)
+    P = compress(V)
+    np.testing.assert_array_equal(P.inverse, [0, 1, 2])
+    np.testing.assert_array_equal(P.votes, V)
+    np.testing.assert_array_equal(P.counts, 1.0)
+
+
+@pytest.mark.parametrize("m", [3, 8, 9, 16, 21])
+def test_compress_wide_rows_with_repeats(m):
+    # row widths around the 8-byte words of the row hash
+    rng = np.random.default_rng(m)
+    base = rng.integers(-1, 2, size=(40, m)).astype(np.int8)
+    L = base[rng.integers(0, 40, size=400)]
+    P = compress(L)
+    np.testing.assert_array_equal(P.votes[P.inverse], L)
+    assert P.n_patterns == len({tuple(r) for r in L})
+
+
+def test_worth_compressing(monkeypatch):
+    monkeypatch.setattr(_patterns, "_SAMPLE_ROWS", 256)
+    rng = np.random.default_rng(0)
+    distinct = rng.integers(-1, 2, size=(4000, 40)).astype(np.int8)
+    assert not _patterns.worth_compressing(distinct)
+    repeated = distinct[rng.integers(0, 200, size=4000)]
+    assert _patterns.worth_compressing(repeated)
+    assert _patterns.worth_compressing(distinct[:100])  # small: always
+    assert not _patterns.worth_compressing(sp.csr_array(distinct + 1))
+    P = _patterns.as_patterns(repeated)
+    assert P.n_patterns == 4000
+    np.testing.assert_array_equal(P.inverse, np.arange(4000))
+
+
+def test_predictions_do_not_depend_on_compressing(monkeypatch):
+    from weaklabel.label_model import DawidSkene, LabelModel, MajorityVote
+
+    data = make_votes(3000, 12, 3, random_state=0)
+    L = np.concatenate([data.L, data.L[:1500]])  # repeated rows
+    for cls in (MajorityVote, DawidSkene, LabelModel):
+        model = cls(cardinality=3, random_state=0).fit(L)
+        monkeypatch.setattr(
+            "weaklabel.label_model._base.worth_compressing", lambda L: True
+        )
+        compressed = model.predict_proba(L)
+        monkeypatch.setattr(
+            "weaklabel.label_model._base.worth_compressing", lambda L: False
+        )
+        rows = model.predict_proba(L)
+        np.testing.assert_array_equal(compressed, rows)
+        assert rows.shape == (4500, 3)
