@@ -434,6 +434,27 @@ def _partition_patterns(part: pd.DataFrame, cardinality: int) -> pd.DataFrame:
     return out
 
 
+def _pattern_tables(votes: DaskDataFrame, cardinality: int) -> DaskDataFrame:
+    """Lazy per-partition tables of packed vote patterns with their counts."""
+    keys = _key_columns(len(votes.columns), cardinality)
+    return votes.map_partitions(
+        _partition_patterns, cardinality, meta=_patterns_meta(keys)
+    )
+
+
+def _patterns_frame(
+    packed: npt.NDArray[np.uint64],
+    names: list[str],
+    cardinality: int,
+    classes: Sequence[str] | None,
+) -> pd.DataFrame:
+    """Unpacked patterns as a vote DataFrame (LF names; class names in attrs)."""
+    frame = pd.DataFrame(_unpack(packed, len(names), cardinality), columns=names)
+    if classes is not None:
+        frame.attrs["classes"] = [str(c) for c in classes]
+    return frame
+
+
 def _cardinality_of(model: Any, votes: DaskDataFrame, classes: Any) -> int:
     if classes is not None:
         return len(classes)
@@ -473,16 +494,12 @@ def vote_patterns_dask(
     _check_ddf(votes, "votes")
     names = [str(c) for c in votes.columns]
     keys = _key_columns(len(names), cardinality)
-    tables = votes.map_partitions(
-        _partition_patterns, cardinality, meta=_patterns_meta(keys)
-    )
-    merged = tables.groupby(keys, sort=False).sum(split_out=1)
-    table = _compute(merged, progress=progress).reset_index()
+    merged = _pattern_tables(votes, cardinality).groupby(keys, sort=False)
+    table = _compute(merged.sum(split_out=1), progress=progress).reset_index()
     order = np.lexsort([table[c].to_numpy() for c in reversed(keys)])
     packed = table[keys].to_numpy(dtype=np.uint64)[order]
     counts = table["count"].to_numpy(dtype=np.float64)[order]
-    patterns = pd.DataFrame(_unpack(packed, len(names), cardinality), columns=names)
-    return patterns, counts
+    return _patterns_frame(packed, names, cardinality, None), counts
 
 
 def fit_dask(
@@ -523,7 +540,7 @@ def fit_dask(
     _check_ddf(votes, "votes")
     k = _cardinality_of(model, votes, classes)
     if hasattr(model, "partial_fit"):
-        return _fit_online(model, votes, k, classes, progress)
+        return _fit_online(model, votes, k, classes)
     if "sample_weight" not in inspect.signature(model.fit).parameters:
         raise TypeError(
             f"{type(model).__name__}.fit does not accept sample_weight; fit_dask fits"
@@ -541,41 +558,29 @@ def _fit_online(
     votes: DaskDataFrame,
     cardinality: int,
     classes: Sequence[str] | None,
-    progress: bool,
 ) -> Any:
     from weaklabel._validation import as_generator
 
-    dask = _module("dask")
-
+    compute = _module("dask").compute
     names = [str(c) for c in votes.columns]
     keys = _key_columns(len(names), cardinality)
-    tables = votes.map_partitions(
-        _partition_patterns, cardinality, meta=_patterns_meta(keys)
-    )
+    tables = _pattern_tables(votes, cardinality)
     reset = getattr(model, "_reset", None)
     if callable(reset):
         reset()
     rng = as_generator(getattr(model, "random_state", None))
-    n_epochs = int(getattr(model, "n_epochs", 1))
-    per_round = max(1, _n_workers())
-    for _ in range(n_epochs):
+    per_round = max(1, _n_workers())  # partitions computed at once
+    for _ in range(int(getattr(model, "n_epochs", 1))):
         order = rng.permutation(tables.npartitions)
         for start in range(0, len(order), per_round):
-            batch = [
-                tables.partitions[int(i)] for i in order[start : start + per_round]
-            ]
-            for table in dask.compute(*batch):
-                if len(table) == 0:
-                    continue
-                packed = table[keys].to_numpy(dtype=np.uint64)
-                chunk = pd.DataFrame(
-                    _unpack(packed, len(names), cardinality), columns=names
-                )
-                if classes is not None:
-                    chunk.attrs["classes"] = [str(c) for c in classes]
-                model.partial_fit(
-                    chunk, sample_weight=table["count"].to_numpy(dtype=np.float64)
-                )
+            batch = order[start : start + per_round]
+            for table in compute(*[tables.partitions[int(i)] for i in batch]):
+                if len(table):
+                    packed = table[keys].to_numpy(dtype=np.uint64)
+                    model.partial_fit(
+                        _patterns_frame(packed, names, cardinality, classes),
+                        sample_weight=table["count"].to_numpy(dtype=np.float64),
+                    )
     return model
 
 
