@@ -303,6 +303,7 @@ def test_given_dependencies_by_name_and_save_load(tmp_path):
         ({"confusion_prior": -1.0}, "confusion_prior"),
         ({"learn_structure": "yes"}, "learn_structure"),
         ({"mv_anchor": "sometimes"}, "mv_anchor"),
+        ({"mv_anchor_ties": "random"}, "mv_anchor_ties"),
     ],
 )
 def test_bad_parameters_raise_clear_errors(params, match):
@@ -389,3 +390,18 @@ def test_a_default_lf_firing_when_no_other_does_is_not_a_class_indicator():
     model = LabelModel(cardinality=2).fit(La)
     assert model.lf_abstain_informative_.tolist() == [True] * 4 + [False, True]
     assert model.score(La, y) > LabelModel(cardinality=2).fit(L).score(L, y)
+
+
+def test_anchor_ties_go_to_the_rarer_rule():
+    from weaklabel.label_model import _em
+    from weaklabel.label_model._patterns import compress
+
+    # LF 0 (class 0) fires on every row but the last, LF 1 (class 1) rarely
+    L = np.array([[0, -1]] * 8 + [[0, 1], [-1, 1]])
+    patterns = compress(L)
+    weights = _em.anchor_specificity(np.array([9.0, 2.0]), 10.0)
+    assert weights.sum() < 0.5
+    plain = _em.anchor_votes(patterns, 2)[patterns.inverse]
+    broken = _em.anchor_votes(patterns, 2, specificity=weights)[patterns.inverse]
+    assert plain.tolist() == [0] * 8 + [2, 1]  # 2 = no vote (tie)
+    assert broken.tolist() == [0] * 8 + [1, 1]

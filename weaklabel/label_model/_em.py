@@ -45,6 +45,7 @@ __all__ = [
     "Hyper",
     "Params",
     "anchor_design",
+    "anchor_specificity",
     "anchor_votes",
     "build_design",
     "clique_columns",
@@ -148,17 +149,46 @@ def clique_columns(
 
 
 def anchor_votes(
-    patterns: Patterns, k: int, onehot: sp.csr_array | None = None
+    patterns: Patterns,
+    k: int,
+    onehot: sp.csr_array | None = None,
+    specificity: FloatArray | None = None,
 ) -> npt.NDArray[np.intp]:
     """Majority vote of every pattern as an extra voter: its class, or k.
 
-    ``k`` (no anchor vote) where every LF abstains or the top classes tie.
+    With ``specificity`` (per LF, summing to less than 1, so that it never
+    overrules a vote) classes tied on votes are separated by the summed
+    specificity of their voters.  ``k`` (no anchor vote) where every LF
+    abstains or the top classes still tie.
     """
-    C = vote_counts(patterns, k, onehot=onehot)
+    oh = onehot if onehot is not None else one_hot(patterns, k)
+    C = vote_counts(patterns, k, onehot=oh)
+    if specificity is not None:
+        m = oh.shape[1] // k
+        w = np.repeat(np.asarray(specificity, dtype=np.float64).reshape(m), k)
+        # sum over the voters of each class of their specificity, (u, k)
+        C = (
+            C
+            + sp.csr_array(
+                (w[oh.indices], (oh.indices % k).astype(oh.indices.dtype), oh.indptr),
+                shape=(oh.shape[0], k),
+            ).toarray()
+        )
     top = C.max(axis=1)
     winner = np.argmax(C, axis=1)
     tie = (top[:, None] == C).sum(axis=1) > 1
     out: npt.NDArray[np.intp] = np.where(tie | (top <= 0), k, winner).astype(np.intp)
+    return out
+
+
+def anchor_specificity(fire_totals: FloatArray, n: float) -> FloatArray:
+    """Tie-break weights: -log(coverage) of each LF, scaled to sum below 1/2.
+
+    Encodes "a rule that fires on most rows is less precise than a rare one".
+    """
+    cov = np.clip(np.asarray(fire_totals, dtype=np.float64) / max(n, _EPS), 1e-9, 1.0)
+    spec = -np.log(cov)
+    out: FloatArray = 0.5 * spec / (spec.sum() + 1.0)
     return out
 
 
@@ -581,6 +611,7 @@ def predict_log_joint(
     in_clique: npt.NDArray[np.bool_],
     cliques: list[tuple[tuple[int, ...], npt.NDArray[np.int64]]],
     clique_prior: float,
+    anchor_weights: FloatArray | None = None,
 ) -> FloatArray:
     """Log joint (up to a per-pattern constant) of new patterns, (u, k)."""
     const = abstain_constant(params, in_clique) + _log(params.prior)
@@ -609,5 +640,6 @@ def predict_log_joint(
             params, i, members, codes_fit, votes, k, clique_prior
         )
     if params.anchor_table is not None:
-        rel += _log(params.anchor_table)[anchor_votes(patterns, k, onehot=oh)]
+        anchor = anchor_votes(patterns, k, onehot=oh, specificity=anchor_weights)
+        rel += _log(params.anchor_table)[anchor]
     return rel

@@ -186,6 +186,13 @@ class LabelModel(BaseLabelModel):
         broad rules fire); the anchor's votes keep the classes in place.
         "auto": on when k > 2 and more than half of the votes come from LFs
         that only ever vote for one class.
+    mv_anchor_ties : {"abstain", "rarer"}, default="abstain"
+        What the anchor votes where majority vote ties: nothing, or the tied
+        class whose voters fire on fewer rows (the assumption that a rule
+        firing on most rows is less precise than a rare one).  "rarer" lifts
+        wrench_trec from .594 to .650 but costs 3-6 points on synthetic
+        one-sided LFs whose precision does not fall with coverage; see
+        benchmarks/results/label_model_research.md.
     max_iter : int, default=300
         Maximum number of EM iterations (per fit; structure learning fits
         twice).
@@ -228,7 +235,11 @@ class LabelModel(BaseLabelModel):
         Log-likelihood of the training votes (and gold) under the model.
     anchor_table_ : ndarray of shape (k + 1, k) or None
         P(majority vote's vote v | y = c) of the majority-vote anchor (last
-        row: no unique winner), or None when ``mv_anchor`` was off.
+        row: no anchor vote), or None when ``mv_anchor`` was off.
+    anchor_weight_ : ndarray of shape (n_lfs_in_,) or None
+        Tie-break weights of the anchor with ``mv_anchor_ties="rarer"``
+        (``-log`` of each LF's coverage, scaled to sum below 1/2); None
+        otherwise.
     n_lfs_in_, lf_names_in_, cardinality_, classes_
         As in :class:`~weaklabel.label_model.BaseLabelModel`.
 
@@ -281,6 +292,7 @@ class LabelModel(BaseLabelModel):
         "converged_",
         "log_likelihood_",
         "anchor_table_",
+        "anchor_weight_",
     )
 
     def __init__(
@@ -299,6 +311,7 @@ class LabelModel(BaseLabelModel):
         clique_prior: float = 10.0,
         parametrization: Literal["auto", "confusion", "accuracy"] = "auto",
         mv_anchor: bool | Literal["auto"] = "auto",
+        mv_anchor_ties: Literal["abstain", "rarer"] = "abstain",
         max_iter: int = 300,
         tol: float = 1e-6,
         random_state: RandomStateLike = None,
@@ -316,6 +329,7 @@ class LabelModel(BaseLabelModel):
         self.clique_prior = clique_prior
         self.parametrization = parametrization
         self.mv_anchor = mv_anchor
+        self.mv_anchor_ties = mv_anchor_ties
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
@@ -343,6 +357,11 @@ class LabelModel(BaseLabelModel):
             raise ValueError(
                 f"The 'mv_anchor' parameter of {name} must be 'auto' or a bool."
                 f" Got {self.mv_anchor!r} instead."
+            )
+        if self.mv_anchor_ties not in ("abstain", "rarer"):
+            raise ValueError(
+                f"The 'mv_anchor_ties' parameter of {name} must be 'abstain' or"
+                f" 'rarer'. Got {self.mv_anchor_ties!r} instead."
             )
         if not isinstance(self.learn_structure, (bool, np.bool_)):
             raise ValueError(
@@ -515,11 +534,17 @@ class LabelModel(BaseLabelModel):
         )
         copies = _duplicate_edges(patterns, em.vote_totals, k)
         edges = sorted(set(given) | set(copies))
-        anchor = (
-            _em.anchor_votes(patterns, k, onehot=em.onehot)
-            if self._use_anchor(em.vote_totals, m, k)
-            else None
-        )
+        anchor = None
+        self.anchor_weight_ = None
+        if self._use_anchor(em.vote_totals, m, k):
+            if self.mv_anchor_ties == "rarer":
+                self.anchor_weight_ = _em.anchor_specificity(
+                    np.asarray(em.vote_totals).reshape(m, k).sum(axis=1),
+                    float(np.sum(patterns.counts)),
+                )
+            anchor = _em.anchor_votes(
+                patterns, k, onehot=em.onehot, specificity=self.anchor_weight_
+            )
         design = _em.build_design(patterns, k, components(m, edges), layout, em, fired)
         if anchor is not None:
             _em.anchor_design(design, anchor)
@@ -607,8 +632,15 @@ class LabelModel(BaseLabelModel):
             mem = tuple(int(j) for j in members)
             in_clique[list(mem)] = True
             cliques.append((mem, np.asarray(codes, dtype=np.int64)))
+        weights = self.anchor_weight_
         rel = _em.predict_log_joint(
-            patterns, self._params(), k, in_clique, cliques, float(self.clique_prior)
+            patterns,
+            self._params(),
+            k,
+            in_clique,
+            cliques,
+            float(self.clique_prior),
+            None if weights is None else np.asarray(weights, dtype=np.float64),
         )
         post, _ = e_step(rel)
         return post
