@@ -15,7 +15,9 @@ Interface (stable; other label models build on it)
     whose stored entries are the votes themselves (class indices, abstains not
     stored, column indices sorted within each row).  Dense input is
     compressed to its unique rows (a 64-bit hash of each row, checked exactly
-    afterwards, so the result never merges different rows).  Sparse input is
+    afterwards, so the result never merges different rows; when every row is
+    distinct the patterns are the rows themselves, in order, and compact
+    C-contiguous input is not copied).  Sparse input is
     *not* compressed (crowd matrices have nearly all rows distinct): every
     row is its own pattern with count 1.  ``y`` (gold labels, -1 = unknown)
     is compressed together with the votes; with ``sample_weight`` the
@@ -42,11 +44,23 @@ Interface (stable; other label models build on it)
     The M-step statistics are the transposed product
     ``one_hot.T @ (counts[:, None] * posterior)`` (see :func:`vote_statistics`).
 
+``table_sum(patterns_or_L, table, cardinality) -> ndarray`` (u, c)
+    ``one_hot(...) @ table`` for a (m*k, c) table; dense votes are summed
+    block by block without building the one-hot matrix, bit for bit equal
+    to the sparse product (use it where the one-hot is needed only once,
+    e.g. in ``predict_proba``).
+
+``worth_compressing(L) -> bool`` and ``as_patterns(L) -> Patterns``
+    Whether a sample of rows shows enough repeats for ``compress`` to pay,
+    and the uncompressed alternative (one pattern per row).  For row-wise
+    computations (predictions) either gives the same result.
+
 ``fired(patterns) -> csr_array`` (u, m) with a 1.0 where the LF voted; for
     models in which abstaining is informative.
 
 ``vote_counts(patterns, cardinality, *, onehot=None) -> ndarray`` (u, k):
-    votes per class.
+    votes per class (counted directly from dense votes when ``onehot`` is
+    not given).
 
 ``majority_posterior(patterns, cardinality, prior=None, *, onehot=None)``
     -> ndarray (u, k).
