@@ -301,6 +301,7 @@ def test_given_dependencies_by_name_and_save_load(tmp_path):
         ({"abstain_prior": -1}, "abstain_prior"),
         ({"max_clique_size": 0}, "max_clique_size"),
         ({"confusion_prior": -1.0}, "confusion_prior"),
+        ({"confusion_prior": "big"}, "confusion_prior"),
         ({"learn_structure": "yes"}, "learn_structure"),
         ({"mv_anchor": "sometimes"}, "mv_anchor"),
         ({"mv_anchor_ties": "random"}, "mv_anchor_ties"),

@@ -32,6 +32,9 @@ _PARAMETRIZATIONS = ("auto", "confusion", "accuracy")
 _CONFUSION_BUDGET = 4_000_000
 # Structure learning adds one edge per round (and refits), at most this often.
 _MAX_STRUCTURE_ROUNDS = 20
+# confusion_prior="auto": pseudo-votes for one-sided and for multi-class LFs.
+_CONFUSION_ONE_SIDED = 10.0
+_CONFUSION_MULTI = 3.0
 
 
 def _duplicate_edges(
@@ -161,10 +164,13 @@ class LabelModel(BaseLabelModel):
         infinite for the others and for a "default" LF that fires exactly on
         the rows where no other LF does (its abstains are a function of the
         other LFs' votes; LFs that fire on every row do not count).
-    confusion_prior : float, default=10.0
+    confusion_prior : float or "auto", default="auto"
         Pseudo-votes pulling each confusion row toward the one-parameter
         accuracy model (the LF's pooled accuracy on the diagonal, its vote
-        propensity elsewhere).
+        propensity elsewhere).  "auto": 10 for LFs that only ever vote for
+        one class (what their vote says beyond firing comes from this row),
+        3 for LFs that vote for several classes (crowd workers: their own
+        confusion rows are estimable).
     accuracy_prior : float, default=0.1
         Extra pseudo-votes for the true class in every confusion row: the
         prior belief that LFs are better than random (the pooled accuracy has
@@ -306,7 +312,7 @@ class LabelModel(BaseLabelModel):
         structure_alpha: float = 1e-3,
         structure_min_cmi: float = 0.01,
         abstain_prior: float | Literal["auto"] = "auto",
-        confusion_prior: float = 10.0,
+        confusion_prior: float | Literal["auto"] = "auto",
         accuracy_prior: float = 0.1,
         clique_prior: float = 10.0,
         parametrization: Literal["auto", "confusion", "accuracy"] = "auto",
@@ -344,7 +350,9 @@ class LabelModel(BaseLabelModel):
         check_real_param(self.structure_min_cmi, "structure_min_cmi", name, low=0)
         if self.abstain_prior != "auto":
             check_real_param(self.abstain_prior, "abstain_prior", name, low=0)
-        for p in ("confusion_prior", "accuracy_prior", "clique_prior"):
+        if self.confusion_prior != "auto":
+            check_real_param(self.confusion_prior, "confusion_prior", name, low=0)
+        for p in ("accuracy_prior", "clique_prior"):
             check_real_param(getattr(self, p), p, name, low=0)
         if self.parametrization not in _PARAMETRIZATIONS:
             raise ValueError(
@@ -477,7 +485,11 @@ class LabelModel(BaseLabelModel):
         return _em.Hyper(
             polarity=polarity.astype(np.int64),
             abstain_prior=abstain,
-            confusion_prior=np.full(m, float(self.confusion_prior)),
+            confusion_prior=np.where(
+                polarity >= 0, _CONFUSION_ONE_SIDED, _CONFUSION_MULTI
+            )
+            if self.confusion_prior == "auto"
+            else np.full(m, float(self.confusion_prior)),
             accuracy_prior=np.full(m, float(self.accuracy_prior)),
             clique_prior=float(self.clique_prior),
             balance_prior=1.0,
