@@ -753,13 +753,24 @@ def e_step(
     >>> post.round(3), ll.round(3)
     (array([[0.25, 0.75]]), array([-0.916]))
     """
-    # Subtract each row's max so the largest exponent is 0 (no overflow, and
-    # the best class never underflows).
-    top = _row_reduce(log_joint, np.maximum)
-    post = np.exp(log_joint - top[:, None])
-    total = _row_reduce(post, np.add)
-    post /= total[:, None]
-    ll = np.log(total) + top
+    u, k = log_joint.shape
+    post = np.empty((u, k))
+    ll = np.empty(u)
+    # Blocks of rows, so that the temporaries stay in cache (element-wise
+    # operations: the same numbers as on the whole array at once).
+    step = max(1, (1 << 16) // max(k, 1))
+    for s in range(0, u, step):  # loop over blocks of rows
+        lj = log_joint[s : s + step]
+        # Subtract each row's max so the largest exponent is 0 (no overflow,
+        # and the best class never underflows).
+        top = _row_reduce(lj, np.maximum)
+        p = post[s : s + step]
+        np.subtract(lj, top[:, None], out=p)
+        np.exp(p, out=p)
+        total = _row_reduce(p, np.add)
+        p /= total[:, None]
+        np.log(total, out=ll[s : s + step])
+        ll[s : s + step] += top
     if gold is not None:
         known = np.flatnonzero(gold >= 0)
         if known.size:
