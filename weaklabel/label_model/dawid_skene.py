@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -169,7 +169,7 @@ class DawidSkene(BaseLabelModel):
 
     def _fit(
         self,
-        L: npt.NDArray[np.int32] | sp.csr_array,
+        L: npt.NDArray[np.signedinteger[Any]] | sp.csr_array,
         y: npt.NDArray[np.int64] | None,
         rng: np.random.Generator,
         sample_weight: npt.NDArray[np.float64] | None = None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
@@ -74,7 +76,7 @@ class MajorityVote(BaseLabelModel):
 
     def _fit(
         self,
-        L: npt.NDArray[np.int32] | sp.csr_array,
+        L: npt.NDArray[np.signedinteger[Any]] | sp.csr_array,
         y: npt.NDArray[np.int64] | None,
         rng: np.random.Generator,
         sample_weight: npt.NDArray[np.float64] | None = None,
