@@ -577,7 +577,9 @@ def fired(
             (np.ones(S.indices.size, dtype=dtype), S.indices.copy(), S.indptr.copy()),
             shape=S.shape,
         )
-    return sp.csr_array((P.votes >= 0).astype(dtype))
+    # the one-hot encoding of "voted" as class 0 of a single class
+    voted = np.where(np.asarray(P.votes) >= 0, 0, -1).astype(np.int8)
+    return one_hot(voted, 1, dtype=dtype)
 
 
 def _dense_vote_counts(
