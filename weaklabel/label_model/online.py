@@ -6,7 +6,8 @@ function ``j``, a class-conditional distribution ``theta[j, y, v]`` over its
 ``k + 1`` possible outputs (abstain, class 0, ..., class k-1), so that *how
 often* an LF abstains may depend on the class ("informative abstains") — but
 it learns from a stream of chunks and never holds more than one chunk's
-vote patterns in memory.  Use it when the distinct vote patterns of the data
+vote patterns in memory (nor more than the chunk's per-row arrays while
+compressing it).  Use it when the distinct vote patterns of the data
 are themselves too many for memory, for data that arrives as a stream, or
 through Dask (:func:`weaklabel.scale.fit_dask` streams the partitions).
 
@@ -14,20 +15,22 @@ Step-size schedule
 ------------------
 Stepwise EM (Sato & Ishii 2000; Cappé & Moulines 2009; Liang & Klein 2009)
 keeps the expected sufficient statistics ``s`` (per-row averages) and, for
-the ``t``-th chunk (``t = 0, 1, ...``), replaces them with
+the ``t``-th mini-batch (``t = 0, 1, ...``; ``batch_size`` rows each),
+replaces them with
 
-    s <- (1 - eta_t) * s + eta_t * s_hat(chunk),    eta_t = (t + 2) ** (-kappa)
+    s <- (1 - eta_t) * s + eta_t * s_hat(batch),    eta_t = (t + 2) ** (-kappa)
 
-where ``s_hat(chunk)`` are the statistics of the chunk under the current
+where ``s_hat(batch)`` are the statistics of the batch under the current
 parameters (its E-step), after which the parameters are recomputed from
 ``s`` (the M-step).  With ``kappa`` in ``(0.5, 1]`` the steps satisfy the
 Robbins-Monro conditions (``sum eta_t = inf``, ``sum eta_t**2 < inf``), so
 the iterates converge to a stationary point of the likelihood; smaller
 ``kappa`` forgets the early, poorly estimated statistics faster (Liang &
 Klein found 0.5-0.7 best in practice), ``kappa = 1`` weighs all chunks alike
-(``eta_t = 1 / (t + 2)``).  The very first chunk initialises ``s`` from
+(``eta_t = 1 / (t + 2)``).  The very first batch initialises ``s`` from
 majority-vote responsibilities, which also fixes which latent class is
-which.
+which.  ``t`` counts every update since the first (``n_batches_seen_``), so
+``partial_fit`` calls and epochs continue one schedule.
 
 Priors: the M-step adds Dirichlet pseudo-counts (one to every cell, one more
 to an LF voting for the true class, one to every class of ``pi``), scaled by
