@@ -427,6 +427,14 @@ def report(
         r = dask_runs[0]
         lines += [
             "",
+            "Worker CPU seconds per million rows: "
+            + "; ".join(
+                f"{x['rows'] / 1e6:,.0f}M rows: apply {x['apply_cpu'] / x['rows'] * 1e6:.1f},"
+                f" reduce {x['reduce_cpu'] / x['rows'] * 1e6:.2f}"
+                for x in dask_runs
+            )
+            + ".",
+            "",
             "Distinct vote patterns: "
             + ", ".join(f"{x['patterns']} ({x['rows']:,} rows)" for x in dask_runs)
             + f"; label model: {r['model']}; soft-label columns: {r['soft_columns']}.",
@@ -472,6 +480,13 @@ def report(
             )
             lines.append("")
             lines.append(f"Identical vote matrices: {c.get('identical')}.")
+            if c["rows"] < 10_000_000:
+                per_10m = c["snorkel_cpu"] / c["rows"] * 1e7 / 60
+                lines.append("")
+                lines.append(
+                    f"Snorkel needs {per_10m:.0f} CPU minutes per 10M rows at this"
+                    f" rate, so the comparison runs on {c['rows']:,} rows."
+                )
     if gen:
         lines += [
             "",
