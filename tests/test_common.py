@@ -23,22 +23,23 @@ from weaklabel.exceptions import NotFittedError
 from weaklabel.label_model import (
     BaseLabelModel,
     DawidSkene,
+    LabelModel,
     MajorityVote,
+    OnlineLabelModel,
     load_label_model,
 )
 from weaklabel.synthetic import make_votes
 
-LABEL_MODELS: list[type[BaseLabelModel]] = [MajorityVote, DawidSkene]
-try:
-    from weaklabel.label_model.generative import LabelModel
-except ImportError:  # pragma: no cover - until the generative model lands
-    pass
-else:
-    LABEL_MODELS.append(LabelModel)
+LABEL_MODELS: list[type[BaseLabelModel]] = [
+    MajorityVote,
+    DawidSkene,
+    LabelModel,
+    OnlineLabelModel,
+]
 
 # Models in which abstaining is evidence: their all-abstain rows get
 # P(y | every LF silent), not class_prior_.
-ABSTAIN_IS_INFORMATIVE = {"LabelModel"}
+ABSTAIN_IS_INFORMATIVE = {"LabelModel", "OnlineLabelModel"}
 
 ids = [cls.__name__ for cls in LABEL_MODELS]
 parametrize_models = pytest.mark.parametrize("Model", LABEL_MODELS, ids=ids)

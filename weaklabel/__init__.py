@@ -40,6 +40,7 @@ _LAZY: dict[str, str] = {
     "LabelModel": "weaklabel.label_model",
     "DawidSkene": "weaklabel.label_model",
     "MajorityVote": "weaklabel.label_model",
+    "OnlineLabelModel": "weaklabel.label_model",
     "load_label_model": "weaklabel.label_model",
     # input / output and data
     "write_soft_labels": "weaklabel.io",
@@ -49,24 +50,35 @@ _LAZY: dict[str, str] = {
     "proba_from_frame": "weaklabel.io",
     "load_youtube": "weaklabel.datasets",
     "load_wrench": "weaklabel.datasets",
+    "CrowdVotes": "weaklabel.crowd",
     "votes_from_long_table": "weaklabel.crowd",
     "make_votes": "weaklabel.synthetic",
+    # scale-out with Dask (needs the dask extra; imported on first use)
+    "apply_dask": "weaklabel.scale",
+    "fit_dask": "weaklabel.scale",
+    "predict_dask": "weaklabel.scale",
+    "label_dask": "weaklabel.scale",
     # trainer (needs torch)
     "NoiseAwareClassifier": "weaklabel.trainer",
 }
 
 __all__ = [
     "ABSTAIN",
+    "CrowdVotes",
     "DawidSkene",
     "LFRegistry",
     "LabelModel",
     "LabelingFunction",
     "MajorityVote",
     "NoiseAwareClassifier",
+    "OnlineLabelModel",
     "__version__",
+    "apply_dask",
     "apply_lfs",
+    "fit_dask",
     "keyword_lf",
     "label_coverage",
+    "label_dask",
     "labeling_function",
     "lf_conflicts",
     "lf_coverages",
@@ -81,6 +93,7 @@ __all__ = [
     "make_votes",
     "matrix_summary",
     "model_lf",
+    "predict_dask",
     "proba_from_frame",
     "read_soft_labels",
     "read_votes",
@@ -102,7 +115,7 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see real imports
         matrix_summary,
     )
     from weaklabel.apply import apply_lfs
-    from weaklabel.crowd import votes_from_long_table
+    from weaklabel.crowd import CrowdVotes, votes_from_long_table
     from weaklabel.datasets import load_wrench, load_youtube
     from weaklabel.io import (
         proba_from_frame,
@@ -115,10 +128,12 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see real imports
         DawidSkene,
         LabelModel,
         MajorityVote,
+        OnlineLabelModel,
         load_label_model,
     )
     from weaklabel.lf import LabelingFunction, LFRegistry, labeling_function
     from weaklabel.lf_helpers import keyword_lf, lookup_lf, model_lf, regex_lf
+    from weaklabel.scale import apply_dask, fit_dask, label_dask, predict_dask
     from weaklabel.synthetic import make_votes
     from weaklabel.trainer import NoiseAwareClassifier
 

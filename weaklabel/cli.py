@@ -275,6 +275,7 @@ def _cmd_label(args: argparse.Namespace) -> int:
             model=model,
             scheduler=args.scheduler,
             progress=args.progress,
+            on_error=args.on_error,
         )
         print(f"wrote soft labels to {out}")
         return 0

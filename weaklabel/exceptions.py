@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sklearn.exceptions import ConvergenceWarning as _SkConvergenceWarning
 from sklearn.exceptions import NotFittedError as _SkNotFittedError
 
@@ -35,6 +37,15 @@ class LabelingFunctionError(WeakLabelError, ValueError):
         super().__init__(message)
         self.lf_name = lf_name
         self.row = row
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # keyword-only arguments need help to survive pickling (process pools,
+        # Dask workers send exceptions back to the client this way)
+        return (_rebuild_lf_error, (str(self), self.lf_name, self.row))
+
+
+def _rebuild_lf_error(message: str, lf_name: str, row: object) -> LabelingFunctionError:
+    return LabelingFunctionError(message, lf_name=lf_name, row=row)
 
 
 class NotFittedError(WeakLabelError, _SkNotFittedError):

@@ -8,16 +8,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from weaklabel.exceptions import ConvergenceWarning
-from weaklabel.label_model import BaseLabelModel, DawidSkene, MajorityVote
+from weaklabel.label_model import (
+    BaseLabelModel,
+    DawidSkene,
+    LabelModel,
+    MajorityVote,
+    OnlineLabelModel,
+)
 from weaklabel.label_model._patterns import compress
 
-LABEL_MODELS: list[type[BaseLabelModel]] = [MajorityVote, DawidSkene]
-try:
-    from weaklabel.label_model.generative import LabelModel
-except ImportError:  # pragma: no cover - until the generative model lands
-    pass
-else:
-    LABEL_MODELS.append(LabelModel)
+LABEL_MODELS: list[type[BaseLabelModel]] = [
+    MajorityVote,
+    DawidSkene,
+    LabelModel,
+    OnlineLabelModel,
+]
 
 parametrize_models = pytest.mark.parametrize(
     "Model", LABEL_MODELS, ids=[c.__name__ for c in LABEL_MODELS]
