@@ -180,7 +180,8 @@ def make_registry(known_spouses: Iterable[tuple[str, str]]) -> LFRegistry:
     known_spouses : iterable of (str, str)
         Pairs of people known to be married (order does not matter).  An
         empty iterable gives the text-pattern LFs only (the two
-        distant-supervision LFs then never vote).
+        distant-supervision LFs are left out).
+
 
     Returns
     -------
@@ -275,25 +276,27 @@ def make_registry(known_spouses: Iterable[tuple[str, str]]) -> LFRegistry:
         same = (a == b) | (df["person1_last"] == b) | (df["person2_last"] == a)
         return _vote(same, NEGATIVE)
 
-    # -- distant supervision
-    lfs.add(
-        lookup_lf(
-            "known_spouses",
-            pairs,
-            columns=["person1", "person2"],
-            label=POSITIVE,
-            unordered=True,
-            pre=pre,
+    # -- distant supervision (left out when there is nothing to look up)
+    if pairs:
+        lfs.add(
+            lookup_lf(
+                "known_spouses",
+                pairs,
+                columns=["person1", "person2"],
+                label=POSITIVE,
+                unordered=True,
+                pre=pre,
+            )
         )
-    )
-    lfs.add(
-        lookup_lf(
-            "known_spouse_last_names",
-            last_name_pairs,
-            columns=["person1_last", "person2_last"],
-            label=POSITIVE,
-            unordered=True,
-            pre=pre,
+    if last_name_pairs:
+        lfs.add(
+            lookup_lf(
+                "known_spouse_last_names",
+                last_name_pairs,
+                columns=["person1_last", "person2_last"],
+                label=POSITIVE,
+                unordered=True,
+                pre=pre,
+            )
         )
-    )
     return lfs
