@@ -49,14 +49,41 @@ def _candidate(tokens: list[str], p1: tuple[int, int], p2: tuple[int, int]) -> d
 def test_spouse_distant_supervision_and_patterns() -> None:
     rows = [
         _candidate(
-            "Barack Obama and his wife Michelle Obama attended .".split(),
+            [
+                "Barack",
+                "Obama",
+                "and",
+                "his",
+                "wife",
+                "Michelle",
+                "Obama",
+                "attended",
+                ".",
+            ],
             (0, 1),
             (5, 6),
         ),
         _candidate(
-            "John Smith met his brother Paul Smith in town .".split(), (0, 1), (5, 6)
+            [
+                "John",
+                "Smith",
+                "met",
+                "his",
+                "brother",
+                "Paul",
+                "Smith",
+                "in",
+                "town",
+                ".",
+            ],
+            (0, 1),
+            (5, 6),
         ),
-        _candidate("Ann Lee spoke with Bob Kay at length .".split(), (0, 1), (4, 5)),
+        _candidate(
+            ["Ann", "Lee", "spoke", "with", "Bob", "Kay", "at", "length", "."],
+            (0, 1),
+            (4, 5),
+        ),
     ]
     df = spouse.add_mentions(pd.DataFrame(rows))
     known = {("Ann Lee", "Bob Kay")}
