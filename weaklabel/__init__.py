@@ -60,6 +60,8 @@ _LAZY: dict[str, str] = {
     "label_dask": "weaklabel.scale",
     # trainer (needs torch)
     "NoiseAwareClassifier": "weaklabel.trainer",
+    "LogisticRegressionNet": "weaklabel.trainer",
+    "MLPNet": "weaklabel.trainer",
 }
 
 __all__ = [
@@ -69,6 +71,8 @@ __all__ = [
     "LFRegistry",
     "LabelModel",
     "LabelingFunction",
+    "LogisticRegressionNet",
+    "MLPNet",
     "MajorityVote",
     "NoiseAwareClassifier",
     "OnlineLabelModel",
@@ -135,7 +139,7 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see real imports
     from weaklabel.lf_helpers import keyword_lf, lookup_lf, model_lf, regex_lf
     from weaklabel.scale import apply_dask, fit_dask, label_dask, predict_dask
     from weaklabel.synthetic import make_votes
-    from weaklabel.trainer import NoiseAwareClassifier
+    from weaklabel.trainer import LogisticRegressionNet, MLPNet, NoiseAwareClassifier
 
 
 def __getattr__(name: str) -> Any:
