@@ -12,7 +12,6 @@ pytest.importorskip("torch")
 
 from weaklabel.cli import main
 from weaklabel.datasets import load_youtube
-from weaklabel.demo import load_demo_registry
 from weaklabel.textmodel import TextClassifier
 
 
