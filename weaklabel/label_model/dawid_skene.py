@@ -68,6 +68,13 @@ class DawidSkene(BaseLabelModel):
     degenerate.  Rows are compressed to distinct vote patterns, and the E- and
     M-steps are sparse matrix products.
 
+    Use it for crowd workers, who each answer some items with any class.  With
+    one-sided LFs (keyword rules that only ever vote one class and abstain
+    otherwise) all of the information is in *whether* an LF fires, which this
+    model ignores, so it can collapse toward one class (YouTube spam: 0.53
+    accuracy against majority vote's 0.81); :class:`LabelModel` models the
+    abstains and is the better default there.
+
     Parameters
     ----------
     cardinality : int, default=None
