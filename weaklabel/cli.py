@@ -49,27 +49,16 @@ def read_table(path: str | Path) -> pd.DataFrame:
     Parameters
     ----------
     path : str or Path
-        ``.csv``, ``.parquet``/``.pq`` (a file or a folder of Parquet files),
-        or ``.jsonl``/``.ndjson``.
+        ``.csv``, ``.tsv``, ``.parquet``/``.pq`` (a file or a folder of
+        Parquet files), or ``.jsonl``/``.ndjson``.
 
     Returns
     -------
     pandas.DataFrame
     """
-    p = Path(path)
-    if not p.exists():
-        raise CLIError(f"Data file {str(p)!r} does not exist; check the --data path.")
-    suffix = p.suffix.lower()
-    if p.is_dir() or suffix in (".parquet", ".pq"):
-        return pd.read_parquet(p)
-    if suffix == ".csv":
-        return pd.read_csv(p)
-    if suffix in (".jsonl", ".ndjson"):
-        return pd.read_json(p, lines=True)
-    raise CLIError(
-        f"Cannot read {str(p)!r}: unknown suffix {suffix!r}; expected .csv, .parquet,"
-        " .pq, .jsonl or .ndjson."
-    )
+    from weaklabel.apply import read_data
+
+    return read_data(path)
 
 
 def _load_module(path: str | Path) -> ModuleType:

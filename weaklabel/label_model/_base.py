@@ -251,6 +251,20 @@ class BaseLabelModel(BaseEstimator):
         return params
 
     # ------------------------------------------------------------ internals
+    def _record_input(
+        self, L: Any, n_lfs: int, cardinality: int, classes: list[str] | None
+    ) -> None:
+        """Set the base learned attributes describing the fitted input."""
+        names = lf_names_of(L)
+        self.n_lfs_in_ = int(n_lfs)
+        self.lf_names_in_ = (
+            check_lf_names(names)
+            if names is not None
+            else [f"lf_{j}" for j in range(n_lfs)]
+        )
+        self.cardinality_ = int(cardinality)
+        self.classes_ = classes
+
     @property
     def _name(self) -> str:
         return type(self).__name__
@@ -366,15 +380,7 @@ class BaseLabelModel(BaseEstimator):
                     f"{self._name} does not support sample_weight; fit it on the"
                     " rows themselves."
                 )
-        names = lf_names_of(L)
-        self.n_lfs_in_ = int(m)
-        self.lf_names_in_ = (
-            check_lf_names(names)
-            if names is not None
-            else [f"lf_{j}" for j in range(m)]
-        )
-        self.cardinality_ = int(k)
-        self.classes_ = classes
+        self._record_input(L, m, k, classes)
         try:
             if weight is None:
                 self._fit(Lv, gold, rng)

@@ -41,7 +41,7 @@ gets probability zero and better-than-random is the default belief.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any, ClassVar
 
 import numpy as np
@@ -54,9 +54,8 @@ from weaklabel._validation import (
     as_generator,
     check_gold,
     check_int_param,
-    check_lf_names,
+    check_real_param,
     check_votes,
-    lf_names_of,
 )
 from weaklabel.label_model._base import (
     BaseLabelModel,
@@ -277,13 +276,9 @@ class OnlineLabelModel(BaseLabelModel):
 
     # ------------------------------------------------------------- params
     def _check_params(self) -> None:
-        kappa = self.kappa
-        ok = isinstance(kappa, Real) and not isinstance(kappa, bool)
-        if not ok or not 0.5 < float(kappa) <= 1.0:
-            raise ValueError(
-                f"The 'kappa' parameter of {self._name} must be a float in (0.5, 1]."
-                f" Got {kappa!r} instead."
-            )
+        check_real_param(
+            self.kappa, "kappa", self._name, low=0.5, low_inclusive=False, high=1.0
+        )
         check_int_param(self.batch_size, "batch_size", self._name, low=1)
         check_int_param(self.n_epochs, "n_epochs", self._name, low=1)
 
@@ -368,16 +363,7 @@ class OnlineLabelModel(BaseLabelModel):
             Lv = check_votes(L, owner=self._name, accept_sparse=True)
             classes = _classes_of(L)
             k = self._resolve_cardinality(L, Lv, y, classes)
-            names = lf_names_of(L)
-            m = Lv.shape[1]
-            self.n_lfs_in_ = int(m)
-            self.lf_names_in_ = (
-                check_lf_names(names)
-                if names is not None
-                else [f"lf_{j}" for j in range(m)]
-            )
-            self.cardinality_ = int(k)
-            self.classes_ = classes
+            self._record_input(L, Lv.shape[1], k, classes)
         else:
             Lv = self._validate_for_predict(L, "partial_fit")
         n = Lv.shape[0]
