@@ -406,3 +406,56 @@ def test_anchor_ties_go_to_the_rarer_rule():
     broken = _em.anchor_votes(patterns, 2, specificity=weights)[patterns.inverse]
     assert plain.tolist() == [0] * 8 + [2, 1]  # 2 = no vote (tie)
     assert broken.tolist() == [0] * 8 + [1, 1]
+
+
+def test_coverage_bound_marks_only_rules_broader_than_their_class():
+    from weaklabel.label_model import _em
+
+    # 3 classes, 100 rows: LF 0 votes class 0 on 70 rows, more than class 0
+    # can hold at the generous pi_0 = max(70 / 180 of the votes, 1/3)
+    totals = np.array([[70.0, 0, 0], [0, 40.0, 0], [0, 40.0, 0], [0, 0, 30.0]])
+    weights = _em.anchor_coverage_bound(totals, 100.0)
+    assert 0 < weights.sum() < 0.5
+    assert weights[0] == 0.0
+    assert weights[1] == weights[2] == weights[3] > 0.0
+    # no rule broader than its class: no tie-break at all
+    narrow = np.array([[20.0, 0, 0], [0, 10.0, 0], [0, 0, 8.0]])
+    assert np.all(_em.anchor_coverage_bound(narrow, 100.0) == 0.0)
+
+
+def _rules_with_broad(
+    seed: int, k: int, n: int = 4000, m: int = 24, broad: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = rng.choice(k, n, p=rng.dirichlet(np.full(k, 3.0)))
+    polarity = rng.integers(0, k, m)
+    recall = rng.uniform(0.05, 0.5, m)
+    false_rate = rng.uniform(0.002, 0.04, m)
+    false_rate[:broad] = rng.uniform(0.3, 0.6, broad)  # broad, imprecise rules
+    recall[:broad] = rng.uniform(0.6, 0.9, broad)
+    fire = rng.random((n, m)) < np.where(
+        y[:, None] == polarity, recall[None, :], false_rate[None, :]
+    )
+    return np.where(fire, polarity[None, :], -1), y
+
+
+def test_bound_ties_are_a_no_op_without_broad_rules():
+    L, _ = _rules_with_broad(0, 3)
+    bound = LabelModel(cardinality=3).fit(L)
+    plain = LabelModel(cardinality=3, mv_anchor_ties="abstain").fit(L)
+    assert bound.anchor_table_ is not None
+    np.testing.assert_allclose(bound.predict_proba(L), plain.predict_proba(L))
+
+
+def test_bound_ties_help_when_a_broad_rule_fires_on_other_classes():
+    gains = []
+    for seed in range(3):
+        L, y = _rules_with_broad(seed, 6, broad=2)
+        bound = LabelModel(cardinality=6, random_state=0).fit(L).score(L, y)
+        plain = (
+            LabelModel(cardinality=6, mv_anchor_ties="abstain", random_state=0)
+            .fit(L)
+            .score(L, y)
+        )
+        gains.append(bound - plain)
+    assert np.mean(gains) > 0.0

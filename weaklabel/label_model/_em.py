@@ -44,6 +44,7 @@ __all__ = [
     "Design",
     "Hyper",
     "Params",
+    "anchor_coverage_bound",
     "anchor_design",
     "anchor_specificity",
     "anchor_votes",
@@ -188,6 +189,41 @@ def anchor_specificity(fire_totals: FloatArray, n: float) -> FloatArray:
     """
     cov = np.clip(np.asarray(fire_totals, dtype=np.float64) / max(n, _EPS), 1e-9, 1.0)
     spec = -np.log(cov)
+    out: FloatArray = 0.5 * spec / (spec.sum() + 1.0)
+    return out
+
+
+def anchor_coverage_bound(vote_totals: FloatArray, n: float) -> FloatArray:
+    """Tie-break weights from the coverage bound on each LF's precision.
+
+    An LF voting class c on a fraction ``cov`` of the rows is right on at
+    most ``pi_c / cov`` of its votes, whatever its recall: a rule firing on
+    more rows than its class holds must be wrong on the excess.  ``pi_c`` is
+    taken as ``max(share of all votes going to c, 1 / k)`` (generous, so
+    that only rules clearly broader than their class are marked).  Returns
+    ``log(bound_j) - min_l log(bound_l)``, scaled to sum below 1/2 so that
+    the weights never overrule a vote count; all zeros where no bound binds.
+
+    Parameters
+    ----------
+    vote_totals : ndarray of shape (m, k)
+        Votes of each LF for each class (rows weighted by their counts).
+    n : float
+        Number of rows (weighted).
+
+    Returns
+    -------
+    ndarray of shape (m,)
+    """
+    vt = np.asarray(vote_totals, dtype=np.float64)
+    k = vt.shape[1]
+    total = float(vt.sum())
+    share = vt.sum(axis=0) / max(total, _EPS)
+    pi = np.maximum(share, 1.0 / k)
+    cov = np.clip(vt.sum(axis=1) / max(n, _EPS), 1e-9, 1.0)
+    # the class an LF votes for most (one-sided LFs: their only class)
+    bound = np.minimum(1.0, pi[np.argmax(vt, axis=1)] / cov)
+    spec = np.log(bound) - float(np.log(bound).min())
     out: FloatArray = 0.5 * spec / (spec.sum() + 1.0)
     return out
 

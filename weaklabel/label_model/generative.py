@@ -192,12 +192,17 @@ class LabelModel(BaseLabelModel):
         broad rules fire); the anchor's votes keep the classes in place.
         "auto": on when k > 2 and more than half of the votes come from LFs
         that only ever vote for one class.
-    mv_anchor_ties : {"abstain", "rarer"}, default="abstain"
-        What the anchor votes where majority vote ties: nothing, or the tied
-        class whose voters fire on fewer rows (the assumption that a rule
-        firing on most rows is less precise than a rare one).  "rarer" lifts
-        wrench_trec from .594 to .650 but costs 3-6 points on synthetic
-        one-sided LFs whose precision does not fall with coverage; see
+    mv_anchor_ties : {"bound", "abstain", "rarer"}, default="bound"
+        What the anchor votes where majority vote ties.  "bound": the tied
+        class whose voters are not broader than their class can be (an LF
+        voting c on a fraction ``cov`` of the rows is right on at most
+        ``pi_c / cov`` of its votes, with ``pi_c`` taken generously as
+        ``max(c's share of all votes, 1 / k)``); it only acts where some
+        rule fires on more rows than its class holds (wrench_trec's broad
+        "what" rule), and is a no-op otherwise.  "abstain": no anchor vote.
+        "rarer": the tied class whose voters fire on fewer rows (assumes
+        precision falls with coverage for every rule; costs 3-6 points on
+        synthetic LFs where it does not).  See
         benchmarks/results/label_model_research.md.
     max_iter : int, default=300
         Maximum number of EM iterations (per fit; structure learning fits
@@ -243,9 +248,10 @@ class LabelModel(BaseLabelModel):
         P(majority vote's vote v | y = c) of the majority-vote anchor (last
         row: no anchor vote), or None when ``mv_anchor`` was off.
     anchor_weight_ : ndarray of shape (n_lfs_in_,) or None
-        Tie-break weights of the anchor with ``mv_anchor_ties="rarer"``
-        (``-log`` of each LF's coverage, scaled to sum below 1/2); None
-        otherwise.
+        Tie-break weights of the anchor (``mv_anchor_ties="bound"``: the
+        log of each LF's coverage bound on its precision, relative to the
+        smallest; "rarer": ``-log`` of its coverage; scaled to sum below 1/2),
+        or None when the anchor is off or ``mv_anchor_ties="abstain"``.
     n_lfs_in_, lf_names_in_, cardinality_, classes_
         As in :class:`~weaklabel.label_model.BaseLabelModel`.
 
@@ -317,7 +323,7 @@ class LabelModel(BaseLabelModel):
         clique_prior: float = 10.0,
         parametrization: Literal["auto", "confusion", "accuracy"] = "auto",
         mv_anchor: bool | Literal["auto"] = "auto",
-        mv_anchor_ties: Literal["abstain", "rarer"] = "abstain",
+        mv_anchor_ties: Literal["bound", "abstain", "rarer"] = "bound",
         max_iter: int = 300,
         tol: float = 1e-6,
         random_state: RandomStateLike = None,
@@ -366,10 +372,10 @@ class LabelModel(BaseLabelModel):
                 f"The 'mv_anchor' parameter of {name} must be 'auto' or a bool."
                 f" Got {self.mv_anchor!r} instead."
             )
-        if self.mv_anchor_ties not in ("abstain", "rarer"):
+        if self.mv_anchor_ties not in ("bound", "abstain", "rarer"):
             raise ValueError(
-                f"The 'mv_anchor_ties' parameter of {name} must be 'abstain' or"
-                f" 'rarer'. Got {self.mv_anchor_ties!r} instead."
+                f"The 'mv_anchor_ties' parameter of {name} must be 'bound',"
+                f" 'abstain' or 'rarer'. Got {self.mv_anchor_ties!r} instead."
             )
         if not isinstance(self.learn_structure, (bool, np.bool_)):
             raise ValueError(
@@ -549,11 +555,12 @@ class LabelModel(BaseLabelModel):
         anchor = None
         self.anchor_weight_ = None
         if self._use_anchor(em.vote_totals, m, k):
+            totals = np.asarray(em.vote_totals).reshape(m, k)
+            n_rows = float(np.sum(patterns.counts))
             if self.mv_anchor_ties == "rarer":
-                self.anchor_weight_ = _em.anchor_specificity(
-                    np.asarray(em.vote_totals).reshape(m, k).sum(axis=1),
-                    float(np.sum(patterns.counts)),
-                )
+                self.anchor_weight_ = _em.anchor_specificity(totals.sum(axis=1), n_rows)
+            elif self.mv_anchor_ties == "bound":
+                self.anchor_weight_ = _em.anchor_coverage_bound(totals, n_rows)
             anchor = _em.anchor_votes(
                 patterns, k, onehot=em.onehot, specificity=self.anchor_weight_
             )
