@@ -441,8 +441,8 @@ def _rules_with_broad(
 
 def test_bound_ties_are_a_no_op_without_broad_rules():
     L, _ = _rules_with_broad(0, 3)
-    bound = LabelModel(cardinality=3).fit(L)
-    plain = LabelModel(cardinality=3, mv_anchor_ties="abstain").fit(L)
+    bound = LabelModel(cardinality=3, mv_anchor_ties="bound").fit(L)
+    plain = LabelModel(cardinality=3).fit(L)
     assert bound.anchor_table_ is not None
     np.testing.assert_allclose(bound.predict_proba(L), plain.predict_proba(L))
 
@@ -451,11 +451,55 @@ def test_bound_ties_help_when_a_broad_rule_fires_on_other_classes():
     gains = []
     for seed in range(3):
         L, y = _rules_with_broad(seed, 6, broad=2)
-        bound = LabelModel(cardinality=6, random_state=0).fit(L).score(L, y)
-        plain = (
-            LabelModel(cardinality=6, mv_anchor_ties="abstain", random_state=0)
+        bound = (
+            LabelModel(cardinality=6, mv_anchor_ties="bound", random_state=0)
             .fit(L)
             .score(L, y)
         )
+        plain = LabelModel(cardinality=6, random_state=0).fit(L).score(L, y)
         gains.append(bound - plain)
     assert np.mean(gains) > 0.0
+
+
+def _rules_of_uneven_classes(
+    seed: int, k: int = 10, m: int = 26
+) -> tuple[np.ndarray, np.ndarray]:
+    """One-sided LFs with given coverage and precision, very uneven classes."""
+    rng = np.random.default_rng(seed)
+    n = 8000
+    pi = rng.dirichlet(np.full(k, 1.5))
+    y = rng.choice(k, n, p=pi)
+    polarity = np.arange(m) % k
+    cov = rng.uniform(0.03, 0.3, m)
+    prec = rng.uniform(0.55, 0.95, m)
+    hit = np.minimum(1.0, cov * prec / pi[polarity])
+    false_hit = np.minimum(1.0, cov * (1 - prec) / (1 - pi[polarity]))
+    fire = rng.random((n, m)) < np.where(y[:, None] == polarity, hit, false_hit)
+    return np.where(fire, polarity[None, :], -1), y
+
+
+@pytest.mark.parametrize(
+    ("votes", "better"),
+    [
+        (lambda: _rules_with_broad(1, 6, broad=1), "bound"),
+        (lambda: _rules_of_uneven_classes(0), "abstain"),
+    ],
+)
+def test_auto_ties_pick_the_rule_the_gold_rows_support(votes, better):
+    L, y = votes()
+    k = int(y.max()) + 1
+    gold = np.full(y.shape, -1)
+    gold[:400] = y[:400]
+    rest = slice(400, None)
+    scores = {
+        ties: LabelModel(cardinality=k, mv_anchor_ties=ties, random_state=0)
+        .fit(L, gold)
+        .score(L[rest], y[rest])
+        for ties in ("abstain", "bound")
+    }
+    assert scores[better] > max(scores.values()) - 1e-12  # the setting is clear
+    auto = LabelModel(cardinality=k, random_state=0).fit(L, gold)
+    assert auto.mv_anchor_ties_ == better
+    assert auto.score(L[rest], y[rest]) == scores[better]
+    # without gold "auto" means "abstain"
+    assert LabelModel(cardinality=k).fit(L).mv_anchor_ties_ == "abstain"

@@ -192,18 +192,21 @@ class LabelModel(BaseLabelModel):
         broad rules fire); the anchor's votes keep the classes in place.
         "auto": on when k > 2 and more than half of the votes come from LFs
         that only ever vote for one class.
-    mv_anchor_ties : {"bound", "abstain", "rarer"}, default="bound"
-        What the anchor votes where majority vote ties.  "bound": the tied
+    mv_anchor_ties : {"auto", "abstain", "bound", "rarer"}, default="auto"
+        What the anchor votes where majority vote ties.  "abstain": no
+        anchor vote (the LFs' tables decide those rows).  "bound": the tied
         class whose voters are not broader than their class can be (an LF
         voting c on a fraction ``cov`` of the rows is right on at most
-        ``pi_c / cov`` of its votes, with ``pi_c`` taken generously as
-        ``max(c's share of all votes, 1 / k)``); it only acts where some
-        rule fires on more rows than its class holds (wrench_trec's broad
-        "what" rule), and is a no-op otherwise.  "abstain": no anchor vote.
-        "rarer": the tied class whose voters fire on fewer rows (assumes
-        precision falls with coverage for every rule; costs 3-6 points on
-        synthetic LFs where it does not).  See
-        benchmarks/results/label_model_research.md.
+        ``pi_c / cov`` of its votes, with ``pi_c`` taken as ``max(c's share
+        of all votes, 1 / k)``).  "rarer": the tied class whose voters fire
+        on fewer rows.  Both lift wrench_trec from .594 to .650 (a broad
+        "what" rule loses its ties) but cost up to 9 points on synthetic
+        imbalanced many-class LF sets whose tables the model learns well,
+        where the vote share misjudges the class sizes; see
+        benchmarks/results/label_model_research.md.  "auto": "abstain",
+        unless gold labels are given to ``fit`` (and the anchor is on): then
+        both "abstain" and "bound" are fitted and the one whose posterior
+        (from the votes alone) is more accurate on the gold rows is kept.
     max_iter : int, default=300
         Maximum number of EM iterations (per fit; structure learning fits
         twice).
@@ -251,7 +254,10 @@ class LabelModel(BaseLabelModel):
         Tie-break weights of the anchor (``mv_anchor_ties="bound"``: the
         log of each LF's coverage bound on its precision, relative to the
         smallest; "rarer": ``-log`` of its coverage; scaled to sum below 1/2),
-        or None when the anchor is off or ``mv_anchor_ties="abstain"``.
+        or None when the anchor is off or ties abstain.
+    mv_anchor_ties_ : str or None
+        The tie rule used ("abstain", "bound" or "rarer"), None when the
+        anchor was off.
     n_lfs_in_, lf_names_in_, cardinality_, classes_
         As in :class:`~weaklabel.label_model.BaseLabelModel`.
 
@@ -305,6 +311,7 @@ class LabelModel(BaseLabelModel):
         "log_likelihood_",
         "anchor_table_",
         "anchor_weight_",
+        "mv_anchor_ties_",
     )
 
     def __init__(
@@ -323,7 +330,7 @@ class LabelModel(BaseLabelModel):
         clique_prior: float = 10.0,
         parametrization: Literal["auto", "confusion", "accuracy"] = "auto",
         mv_anchor: bool | Literal["auto"] = "auto",
-        mv_anchor_ties: Literal["bound", "abstain", "rarer"] = "bound",
+        mv_anchor_ties: Literal["auto", "abstain", "bound", "rarer"] = "auto",
         max_iter: int = 300,
         tol: float = 1e-6,
         random_state: RandomStateLike = None,
@@ -372,10 +379,10 @@ class LabelModel(BaseLabelModel):
                 f"The 'mv_anchor' parameter of {name} must be 'auto' or a bool."
                 f" Got {self.mv_anchor!r} instead."
             )
-        if self.mv_anchor_ties not in ("bound", "abstain", "rarer"):
+        if self.mv_anchor_ties not in ("auto", "abstain", "bound", "rarer"):
             raise ValueError(
-                f"The 'mv_anchor_ties' parameter of {name} must be 'bound',"
-                f" 'abstain' or 'rarer'. Got {self.mv_anchor_ties!r} instead."
+                f"The 'mv_anchor_ties' parameter of {name} must be 'auto',"
+                f" 'abstain', 'bound' or 'rarer'. Got {self.mv_anchor_ties!r} instead."
             )
         if not isinstance(self.learn_structure, (bool, np.bool_)):
             raise ValueError(
@@ -532,6 +539,47 @@ class LabelModel(BaseLabelModel):
         sample_weight: npt.NDArray[np.float64] | None = None,
     ) -> None:
         del rng  # fitting is deterministic (majority-vote start)
+        if self.mv_anchor_ties != "auto":
+            self._fit_once(L, y, sample_weight, self.mv_anchor_ties)
+            return
+        self._fit_once(L, y, sample_weight, "abstain")
+        if self.anchor_table_ is None or y is None or not np.any(y >= 0):
+            return
+        # Gold rows given and the anchor on: keep the tie rule that predicts
+        # the gold rows better from their votes ("abstain" unless "bound" is
+        # strictly better).
+        first = {name: getattr(self, name) for name in self._saved_attributes}
+        first_score = self._gold_accuracy(L, y, sample_weight)
+        self._fit_once(L, y, sample_weight, "bound")
+        if self._gold_accuracy(L, y, sample_weight) <= first_score:
+            self.__dict__.update(first)
+
+    def _gold_accuracy(
+        self,
+        L: npt.NDArray[np.int32] | sp.csr_array,
+        y: npt.NDArray[np.int64],
+        sample_weight: npt.NDArray[np.float64] | None,
+    ) -> float:
+        """Accuracy of the fitted posterior (votes only) on the gold rows.
+
+        Argmax ties earn the fraction of the tied classes that is right.
+        """
+        rows = np.flatnonzero(y >= 0)
+        patterns = compress(L[rows])
+        proba = self._predict_proba_patterns(patterns)[patterns.inverse]
+        top = np.isclose(proba, proba.max(axis=1, keepdims=True), rtol=0, atol=1e-12)
+        credit = top[np.arange(rows.size), y[rows]] / top.sum(axis=1)
+        w = None if sample_weight is None else sample_weight[rows]
+        return float(np.average(credit, weights=w))
+
+    def _fit_once(
+        self,
+        L: npt.NDArray[np.int32] | sp.csr_array,
+        y: npt.NDArray[np.int64] | None,
+        sample_weight: npt.NDArray[np.float64] | None,
+        ties: str,
+    ) -> None:
+        """One fit with the anchor's tie rule ``ties`` (see mv_anchor_ties)."""
         k, m = self.cardinality_, self.n_lfs_in_
         given = self._given_edges()
         patterns = compress(L, y, sample_weight)
@@ -557,9 +605,9 @@ class LabelModel(BaseLabelModel):
         if self._use_anchor(em.vote_totals, m, k):
             totals = np.asarray(em.vote_totals).reshape(m, k)
             n_rows = float(np.sum(patterns.counts))
-            if self.mv_anchor_ties == "rarer":
+            if ties == "rarer":
                 self.anchor_weight_ = _em.anchor_specificity(totals.sum(axis=1), n_rows)
-            elif self.mv_anchor_ties == "bound":
+            elif ties == "bound":
                 self.anchor_weight_ = _em.anchor_coverage_bound(totals, n_rows)
             anchor = _em.anchor_votes(
                 patterns, k, onehot=em.onehot, specificity=self.anchor_weight_
@@ -621,6 +669,7 @@ class LabelModel(BaseLabelModel):
         self.converged_ = bool(conv)
         self.log_likelihood_ = float(ll)
         self.anchor_table_ = params.anchor_table
+        self.mv_anchor_ties_ = ties if anchor is not None else None
 
     # --------------------------------------------------------------- predict
     def _params(self) -> _em.Params:
