@@ -255,7 +255,7 @@ class Cell:
             return f">{timeout:g} s"
         if self.status == "na":
             return f"n/a ({self.note})" if self.note else "n/a"
-        return "error"
+        return self.note if self.note.startswith("killed") else "error"
 
 
 def _child(conn: Any, fn: Callable, ds: LMDataset, gold: bool) -> None:
@@ -291,6 +291,8 @@ def run_cell(
         status, payload, seconds = parent.recv()
     except EOFError:
         proc.join()
+        if proc.exitcode == -9:  # SIGKILL that we did not send: the OOM killer
+            return Cell("error", note="killed (out of memory)")
         return Cell("error", note=f"child died (exit code {proc.exitcode})")
     proc.join()
     if status != "ok":
@@ -508,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
         "crowd sets), score on the test split (tennis: dev; crowd: the items "
         "with gold). Argmax ties and rows a method cannot predict get a uniformly "
         f"random class; each score is the mean over {args.seeds} seeded draws. "
-        "F1 of the positive class (spam) for the SMS sets, accuracy otherwise. "
+        "F1 of the positive class for the SMS and spouse sets, accuracy otherwise. "
         "crowd-kit and HyperLM are transductive (fitted on fit + test rows, "
         "without gold). `n/a (not importable)`: weaklabel's model is not there "
         f"yet. `>{args.timeout:g} s`: stopped at the time limit. weaklabel's "
@@ -535,7 +537,13 @@ def main(argv: list[str] | None = None) -> int:
         out.append(
             f"Rows not in the mean: {', '.join(extra)} (wrench_sms_rules = "
             "wrench_sms with the vote matrices recomputed from the 73 ImplyLoss "
-            "regex rules, because the released valid/test matrices look misaligned).\n"
+            "regex rules, because the released valid/test matrices look "
+            "misaligned; lfs_* = raw-text sets voted on by the LF libraries of "
+            "labeling_functions/, written in this project: lfs_youtube fits on "
+            "UCI YouTube videos 1-4 and scores video 5, lfs_sms fits on the first "
+            "80% of the UCI SMS file and scores the rest (F1 of spam), lfs_spouse "
+            "fits on Snorkel's spouse dev candidates and scores test (F1 of the "
+            "positive class)).\n"
         )
     if "wrench_sms_rules" in all_data and all_data["wrench_sms_rules"].notes:
         notes = all_data["wrench_sms_rules"].notes

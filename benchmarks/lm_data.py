@@ -55,6 +55,7 @@ __all__ = [
     "dense_votes",
     "load_all",
     "load_sms_rules",
+    "load_written_lfs",
     "long_table",
     "score",
 ]
@@ -279,13 +280,91 @@ def load_sms_rules(data_dir: str) -> LMDataset:
     )
 
 
+LF_MODULES_DIR = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "labeling_functions"
+)
+WRITTEN_LF_SETS = ("lfs_youtube", "lfs_sms", "lfs_spouse")
+
+
+def _lf_module(name: str) -> Any:
+    """Import ``labeling_functions/<name>.py`` (example modules, not installed)."""
+    import importlib.util
+
+    path = os.path.join(LF_MODULES_DIR, f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"_bench_lfs_{name}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import the LF module {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_written_lfs(data_dir: str) -> dict[str, LMDataset]:
+    """Raw-text sets voted on by the LF libraries of ``labeling_functions/``.
+
+    These LFs were written in this project (issues 2 and 4), not by a third
+    party, and the label model's defaults were not tuned on them: they are an
+    extra check that the defaults carry over to LF sets other than the ten.
+
+    * ``lfs_youtube``: UCI YouTube, 17 LFs; fit on videos 1-4 (1586 rows),
+      scored on video 5 (Shakira, 370 rows), accuracy.
+    * ``lfs_sms``: UCI SMS Spam Collection with ``sms.py``'s LFs; fit on the
+      first 80% of the file (4459 rows), scored on the rest (1115), F1 of spam.
+    * ``lfs_spouse``: Snorkel's spouse candidates with ``spouse.py``'s LFs
+      (DBpedia pairs as distant supervision); fit on dev (2811), scored on
+      test (2701), F1 of the positive class.
+    """
+    from weaklabel import load_youtube
+
+    out: dict[str, LMDataset] = {}
+    yt = _lf_module("youtube")
+    df = load_youtube()
+    L = np.asarray(yt.lfs.apply(df), dtype=np.int64)
+    train = df.index < len(load_youtube("train"))
+    y = df["label"].to_numpy(dtype=np.int64)
+    out["lfs_youtube"] = LMDataset(
+        "lfs_youtube", L[train], L[~train], y[~train], 2, "acc", classes=("ham", "spam")
+    )
+
+    sms = _lf_module("sms")
+    df = sms.load_sms(os.path.join(data_dir, "raw_sms_spam_uci", "SMSSpamCollection"))
+    L = np.asarray(sms.lfs.apply(df), dtype=np.int64)
+    y = df["label"].to_numpy(dtype=np.int64)
+    cut = int(0.8 * len(df))
+    out["lfs_sms"] = LMDataset(
+        "lfs_sms", L[:cut], L[cut:], y[cut:], 2, "f1", classes=("ham", "spam")
+    )
+
+    sp_mod = _lf_module("spouse")
+    folder = os.path.join(data_dir, "raw_spouse_snorkel")
+    registry = sp_mod.make_registry(
+        sp_mod.read_known_spouses(os.path.join(folder, "dbpedia_spouses.tsv"))
+    )
+    dev = sp_mod.load_spouse_candidates(os.path.join(folder, "dev.jsonl"))
+    test = sp_mod.load_spouse_candidates(os.path.join(folder, "test.jsonl"))
+    out["lfs_spouse"] = LMDataset(
+        "lfs_spouse",
+        np.asarray(registry.apply(dev), dtype=np.int64),
+        np.asarray(registry.apply(test), dtype=np.int64),
+        test["label"].to_numpy(dtype=np.int64),
+        2,
+        "f1",
+        classes=("negative", "positive"),
+    )
+    return out
+
+
 def load_all(
-    data_dir: str | os.PathLike[str] = DEFAULT_DATA_DIR, *, sms_rules: bool = True
+    data_dir: str | os.PathLike[str] = DEFAULT_DATA_DIR,
+    *,
+    sms_rules: bool = True,
+    written_lfs: bool = True,
 ) -> dict[str, LMDataset]:
     """Load every benchmark dataset, keyed by name, in table order.
 
     ``sms_rules=True`` adds ``wrench_sms_rules`` when ``weaklabel.lf_helpers``
-    is importable (skipped silently otherwise; see ``load_sms_rules``).
+    is importable (skipped silently otherwise; see ``load_sms_rules``);
+    ``written_lfs=True`` adds the sets of ``load_written_lfs`` likewise.
     """
     data_dir = os.fspath(data_dir)
     out: dict[str, LMDataset] = {}
@@ -299,6 +378,9 @@ def load_all(
     if sms_rules:
         with contextlib.suppress(ImportError):
             out["wrench_sms_rules"] = load_sms_rules(data_dir)
+    if written_lfs:
+        with contextlib.suppress(ImportError):
+            out.update(load_written_lfs(data_dir))
     return out
 
 
