@@ -50,6 +50,7 @@ __all__ = [
     "anchor_votes",
     "build_design",
     "clique_columns",
+    "coverage_bound",
     "e_step_joint",
     "m_step",
 ]
@@ -193,14 +194,39 @@ def anchor_specificity(fire_totals: FloatArray, n: float) -> FloatArray:
     return out
 
 
-def anchor_coverage_bound(vote_totals: FloatArray, n: float) -> FloatArray:
-    """Tie-break weights from the coverage bound on each LF's precision.
+def coverage_bound(vote_totals: FloatArray, n: float) -> FloatArray:
+    """Upper bound on each LF's precision from its coverage.
 
     An LF voting class c on a fraction ``cov`` of the rows is right on at
     most ``pi_c / cov`` of its votes, whatever its recall: a rule firing on
     more rows than its class holds must be wrong on the excess.  ``pi_c`` is
     taken as ``max(share of all votes going to c, 1 / k)`` (generous, so
-    that only rules clearly broader than their class are marked).  Returns
+    that only rules clearly broader than their class are bounded below 1).
+
+    Parameters
+    ----------
+    vote_totals : ndarray of shape (m, k)
+        Votes of each LF for each class (rows weighted by their counts).
+    n : float
+        Number of rows (weighted).
+
+    Returns
+    -------
+    ndarray of shape (m,)
+        ``min(1, pi_c / cov)`` with c the class the LF votes for most.
+    """
+    vt = np.asarray(vote_totals, dtype=np.float64)
+    k = vt.shape[1]
+    share = vt.sum(axis=0) / max(float(vt.sum()), _EPS)
+    pi = np.maximum(share, 1.0 / k)
+    cov = np.clip(vt.sum(axis=1) / max(n, _EPS), 1e-9, 1.0)
+    out: FloatArray = np.minimum(1.0, pi[np.argmax(vt, axis=1)] / cov)
+    return out
+
+
+def anchor_coverage_bound(vote_totals: FloatArray, n: float) -> FloatArray:
+    """Tie-break weights from :func:`coverage_bound`.
+
     ``log(bound_j) - min_l log(bound_l)``, scaled to sum below 1/2 so that
     the weights never overrule a vote count; all zeros where no bound binds.
 
@@ -215,15 +241,8 @@ def anchor_coverage_bound(vote_totals: FloatArray, n: float) -> FloatArray:
     -------
     ndarray of shape (m,)
     """
-    vt = np.asarray(vote_totals, dtype=np.float64)
-    k = vt.shape[1]
-    total = float(vt.sum())
-    share = vt.sum(axis=0) / max(total, _EPS)
-    pi = np.maximum(share, 1.0 / k)
-    cov = np.clip(vt.sum(axis=1) / max(n, _EPS), 1e-9, 1.0)
-    # the class an LF votes for most (one-sided LFs: their only class)
-    bound = np.minimum(1.0, pi[np.argmax(vt, axis=1)] / cov)
-    spec = np.log(bound) - float(np.log(bound).min())
+    log_bound = np.log(coverage_bound(vote_totals, n))
+    spec = log_bound - float(log_bound.min())
     out: FloatArray = 0.5 * spec / (spec.sum() + 1.0)
     return out
 
