@@ -184,15 +184,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     from weaklabel.io import read_votes
 
     L = read_votes(args.votes)
-    y = None
-    if args.gold is not None:
-        df = read_table(args.gold)
-        if args.gold_column not in df.columns:
-            raise CLIError(
-                f"Gold file {args.gold!r} has no column {args.gold_column!r}; columns"
-                f" are {list(df.columns)}. Pick one with --gold-column."
-            )
-        y = _gold_indices(df[args.gold_column], _classes_of(L, None))
+    y = _read_gold(args, L)
     model = None
     if args.model is not None:
         from weaklabel.label_model import load_label_model
@@ -204,13 +196,37 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_gold(args: argparse.Namespace, L: pd.DataFrame) -> np.ndarray | None:
+    """Gold labels of ``--gold`` / ``--gold-column`` as indices (-1 = unknown)."""
+    if args.gold is None:
+        return None
+    df = read_table(args.gold)
+    if args.gold_column not in df.columns:
+        raise CLIError(
+            f"Gold file {args.gold!r} has no column {args.gold_column!r}; columns"
+            f" are {list(df.columns)}. Pick one with --gold-column."
+        )
+    if len(df) != len(L):
+        raise CLIError(
+            f"Gold file {args.gold!r} has {len(df)} rows but the votes file has"
+            f" {len(L)}; the gold file must have one row per vote row (leave the"
+            " gold cell empty where the label is unknown)."
+        )
+    return _gold_indices(df[args.gold_column], _classes_of(L, None))
+
+
 def _cmd_fit(args: argparse.Namespace) -> int:
     from weaklabel.io import read_votes
 
     L = read_votes(args.votes)
-    model = _make_model(args.model, args.cardinality, args.seed).fit(L)
+    y = _read_gold(args, L)
+    model = _make_model(args.model, args.cardinality, args.seed).fit(L, y)
     model.save(args.out)
-    print(f"fitted {type(model).__name__} on {L.shape[0]} rows; saved to {args.out}")
+    known = "" if y is None else f" ({int(np.sum(y >= 0))} with gold)"
+    print(
+        f"fitted {type(model).__name__} on {L.shape[0]} rows{known};"
+        f" saved to {args.out}"
+    )
     return 0
 
 
@@ -370,6 +386,12 @@ def _build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", choices=_MODEL_CHOICES, default="label-model")
         p.add_argument("--cardinality", type=int, default=None)
         p.add_argument("--seed", type=int, default=0)
+        p.add_argument(
+            "--gold",
+            default=None,
+            help="data file with gold labels, one row per vote row (empty = unknown)",
+        )
+        p.add_argument("--gold-column", default="label")
         p.set_defaults(func=_cmd_fit)
 
     p = sub.add_parser("predict", help="soft labels from a fitted model")

@@ -342,3 +342,49 @@ def test_console_script_smoke(workdir: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert len(read_soft_labels(out)) == len(TEXTS)
+
+
+def test_fit_with_partial_gold_matches_the_python_api(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from weaklabel import LabelModel
+
+    votes = workdir / "votes.parquet"
+    data = str(workdir / "data.csv")
+    assert main(["apply", "--lfs", str(workdir / "lfs.py"), "--data", data,
+                 "--out", str(votes)]) == 0  # fmt: skip
+    gold = pd.DataFrame({"label": ["spam", "ham", None, None, "spam", None, "", None]})
+    gold.to_csv(workdir / "gold.csv", index=False)
+    model_path = workdir / "model.json"
+    capsys.readouterr()
+    code = main(["fit", "--votes", str(votes), "--out", str(model_path),
+                 "--gold", str(workdir / "gold.csv")])  # fmt: skip
+    assert code == 0
+    assert "(3 with gold)" in capsys.readouterr().out
+    L = read_votes(votes)
+    expected = LabelModel(cardinality=2, random_state=0).fit(
+        L, [1, 0, -1, -1, 1, -1, -1, -1]
+    )
+    fitted = json.loads(model_path.read_text())
+    assert fitted["class"].endswith("LabelModel")
+    from weaklabel.label_model import load_label_model
+
+    np.testing.assert_allclose(
+        load_label_model(model_path).class_prior_, expected.class_prior_
+    )
+
+
+def test_fit_rejects_a_gold_file_of_another_length(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    votes = workdir / "votes.parquet"
+    data = str(workdir / "data.csv")
+    assert main(["apply", "--lfs", str(workdir / "lfs.py"), "--data", data,
+                 "--out", str(votes)]) == 0  # fmt: skip
+    pd.DataFrame({"label": ["spam", "ham"]}).to_csv(workdir / "gold.csv", index=False)
+    code = main(["fit", "--votes", str(votes), "--out", str(workdir / "m.json"),
+                 "--gold", str(workdir / "gold.csv")])  # fmt: skip
+    assert code != 0
+    err = capsys.readouterr().err
+    assert "has 2 rows but the votes file has 8" in err
+    assert not (workdir / "m.json").exists()
