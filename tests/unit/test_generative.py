@@ -503,3 +503,23 @@ def test_auto_ties_pick_the_rule_the_gold_rows_support(votes, better):
     assert auto.score(L[rest], y[rest]) == scores[better]
     # without gold "auto" means "abstain"
     assert LabelModel(cardinality=k).fit(L).mv_anchor_ties_ == "abstain"
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_prediction_in_row_blocks_equals_prediction_at_once(
+    monkeypatch: pytest.MonkeyPatch, sparse: bool
+) -> None:
+    import scipy.sparse as sp
+
+    from weaklabel.label_model import _em
+
+    L, _ = _rules_with_broad(0, 4, n=600, m=10, broad=1)
+    L = np.column_stack([L, L[:, 3]])  # an exact copy: a clique
+    model = LabelModel(cardinality=4, dependencies=[(0, 1)], random_state=0)
+    Lin = sp.csr_array(np.where(L >= 0, L + 1, 0)) if sparse else L
+    model.fit(Lin)
+    assert model.anchor_table_ is not None
+    assert len(model.cliques_) >= 2
+    whole = model.predict_proba(Lin)
+    monkeypatch.setattr(_em, "_PREDICT_BLOCK_VOTES", 25)  # blocks of 2 rows
+    np.testing.assert_array_equal(model.predict_proba(Lin), whole)

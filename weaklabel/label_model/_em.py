@@ -56,6 +56,8 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+# Votes per block of rows in predict_log_joint (about 24 MB of one-hot).
+_PREDICT_BLOCK_VOTES = 1 << 21
 _EPS = 1e-12
 _ACC_A1 = 2.0
 _ACC_A0 = 1.0
@@ -668,7 +670,43 @@ def predict_log_joint(
     clique_prior: float,
     anchor_weights: FloatArray | None = None,
 ) -> FloatArray:
-    """Log joint (up to a per-pattern constant) of new patterns, (u, k)."""
+    """Log joint (up to a per-pattern constant) of new patterns, (u, k).
+
+    Computed in blocks of rows, so that the one-hot matrix of a large input
+    is never built whole (prediction memory does not grow with the rows
+    beyond the output).
+    """
+    u = patterns.votes.shape[0]
+    m = max(int(patterns.votes.shape[1]), 1)
+    step = max(1, _PREDICT_BLOCK_VOTES // m)
+    if u <= step:
+        return _predict_log_joint_block(
+            patterns, params, k, in_clique, cliques, clique_prior, anchor_weights
+        )
+    out = np.empty((u, k))
+    for s in range(0, u, step):  # loop over blocks of rows
+        e = min(u, s + step)
+        block = Patterns(
+            votes=patterns.votes[s:e],
+            counts=patterns.counts[s:e],
+            inverse=np.arange(e - s, dtype=np.intp),
+        )
+        out[s:e] = _predict_log_joint_block(
+            block, params, k, in_clique, cliques, clique_prior, anchor_weights
+        )
+    return out
+
+
+def _predict_log_joint_block(
+    patterns: Patterns,
+    params: Params,
+    k: int,
+    in_clique: npt.NDArray[np.bool_],
+    cliques: list[tuple[tuple[int, ...], npt.NDArray[np.int64]]],
+    clique_prior: float,
+    anchor_weights: FloatArray | None,
+) -> FloatArray:
+    """:func:`predict_log_joint` on one block of patterns."""
     const = abstain_constant(params, in_clique) + _log(params.prior)
     if params.confusion is not None:
         T = singleton_log_table(params, in_clique)

@@ -487,9 +487,9 @@ class LabelModel(BaseLabelModel):
             # A "default" LF that fires exactly on the rows where no other
             # LF does is a function of the others' abstains: its abstains
             # repeat what they say, so they are not counted again.
-            informative = _one_sided(em.vote_totals, m, k) & ~_complement_lfs(
-                em, counts, k
-            )
+            informative = _one_sided(em.vote_totals, m, k)
+            if informative.any():  # only a one-sided LF can be a default LF
+                informative &= ~_complement_lfs(em, counts, k)
             abstain = np.where(informative, 0.0, np.inf)
         else:
             abstain = np.full(m, float(self.abstain_prior))
