@@ -1,10 +1,13 @@
 """A ready-made text end model: TF-IDF features + ``NoiseAwareClassifier``.
 
-Used by ``weaklabel train`` and ``weaklabel demo``; a user with their own
-network uses :class:`weaklabel.trainer.NoiseAwareClassifier` directly.  The
-saved model is a folder: ``tfidf.json`` (vocabulary, idf weights and the
-vectorizer's parameters) and ``classifier/`` (the trainer's weights and JSON
-config).  Nothing is pickled.
+Features: TF-IDF of word 1-2-grams and of character 2-5-grams within word
+boundaries (spellings, links, obfuscated words), side by side
+(scikit-learn's ``FeatureUnion``).  Used by ``weaklabel train`` and
+``weaklabel demo``; a user with their own network uses
+:class:`weaklabel.trainer.NoiseAwareClassifier` directly.  The saved model is
+a folder: ``tfidf.json`` (each vectorizer's parameters, vocabulary and idf
+weights) and ``classifier/`` (the trainer's weights and JSON config).
+Nothing is pickled.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
 
 from weaklabel._validation import check_gold
 from weaklabel.exceptions import WeakLabelError
@@ -31,13 +35,61 @@ from weaklabel.io import (
 
 __all__ = ["TextClassifier", "fit_text_classifier", "train_text_model"]
 
-_TFIDF_PARAMS: dict[str, Any] = {
-    "ngram_range": (1, 2),
-    "min_df": 2,
-    "max_features": 50_000,
-    "sublinear_tf": True,
-    "strip_accents": "unicode",
-}
+# One entry per vectorizer of the feature union: (name, TfidfVectorizer params).
+_VECTORIZERS: tuple[tuple[str, dict[str, Any]], ...] = (
+    (
+        "words",
+        {
+            "analyzer": "word",
+            "ngram_range": (1, 2),
+            "min_df": 2,
+            "max_features": 50_000,
+            "sublinear_tf": True,
+            "strip_accents": "unicode",
+        },
+    ),
+    (
+        "chars",
+        {
+            "analyzer": "char_wb",
+            "ngram_range": (2, 5),
+            "min_df": 2,
+            "max_features": 100_000,
+            "sublinear_tf": True,
+            "strip_accents": "unicode",
+        },
+    ),
+)
+_SAVED_PARAMS = frozenset(_VECTORIZERS[0][1]) | frozenset(_VECTORIZERS[1][1])
+
+
+def make_text_features() -> FeatureUnion:
+    """An unfitted union of the word and character TF-IDF vectorizers."""
+    return FeatureUnion(
+        [(name, TfidfVectorizer(**params)) for name, params in _VECTORIZERS]
+    )
+
+
+def _vectorizer_doc(vectorizer: TfidfVectorizer) -> dict[str, Any]:
+    params = {
+        k: list(v) if isinstance(v, tuple) else v
+        for k, v in vectorizer.get_params().items()
+        if k in _SAVED_PARAMS
+    }
+    return {
+        "params": params,
+        "vocabulary": {t: int(i) for t, i in vectorizer.vocabulary_.items()},
+        "idf": vectorizer.idf_.tolist(),
+    }
+
+
+def _vectorizer_from_doc(doc: dict[str, Any]) -> TfidfVectorizer:
+    params = dict(doc["params"])
+    params["ngram_range"] = tuple(params["ngram_range"])
+    vectorizer = TfidfVectorizer(**params)
+    vectorizer.vocabulary_ = dict(doc["vocabulary"])
+    vectorizer.idf_ = np.asarray(doc["idf"], dtype=np.float64)
+    return vectorizer
 
 
 class TextClassifier:
@@ -45,8 +97,8 @@ class TextClassifier:
 
     Parameters
     ----------
-    vectorizer : TfidfVectorizer
-        A fitted vectorizer.
+    vectorizer : FeatureUnion or TfidfVectorizer
+        A fitted text vectorizer (see :func:`make_text_features`).
     classifier : NoiseAwareClassifier
         A classifier fitted on the vectorizer's output.
     classes : sequence of str
@@ -54,7 +106,10 @@ class TextClassifier:
     """
 
     def __init__(
-        self, vectorizer: TfidfVectorizer, classifier: Any, classes: Sequence[str]
+        self,
+        vectorizer: FeatureUnion | TfidfVectorizer,
+        classifier: Any,
+        classes: Sequence[str],
     ) -> None:
         self.vectorizer = vectorizer
         self.classifier = classifier
@@ -81,17 +136,17 @@ class TextClassifier:
         out = Path(path)
         out.mkdir(parents=True, exist_ok=True)
         self.classifier.save(out / "classifier")
-        params = {
-            k: list(v) if isinstance(v, tuple) else v
-            for k, v in self.vectorizer.get_params().items()
-            if k in _TFIDF_PARAMS
-        }
+        parts = (
+            self.vectorizer.transformer_list
+            if isinstance(self.vectorizer, FeatureUnion)
+            else [("words", self.vectorizer)]
+        )
         doc = {
-            "format": "weaklabel.textmodel/1",
+            "format": "weaklabel.textmodel/2",
             "classes": self.classes,
-            "params": params,
-            "vocabulary": {t: int(i) for t, i in self.vectorizer.vocabulary_.items()},
-            "idf": self.vectorizer.idf_.tolist(),
+            "vectorizers": [
+                {"name": name, **_vectorizer_doc(vec)} for name, vec in parts
+            ],
         }
         atomic_write(out / "tfidf.json", lambda p: p.write_text(json.dumps(doc)))
         return out
@@ -108,11 +163,12 @@ class TextClassifier:
             raise WeakLabelError(
                 f"{str(folder)!r} is not a weaklabel text model folder (no tfidf.json)."
             ) from exc
-        params = dict(doc["params"])
-        params["ngram_range"] = tuple(params["ngram_range"])
-        vectorizer = TfidfVectorizer(**params)
-        vectorizer.vocabulary_ = dict(doc["vocabulary"])
-        vectorizer.idf_ = np.asarray(doc["idf"], dtype=np.float64)
+        vectorizer: FeatureUnion | TfidfVectorizer
+        if "vectorizers" in doc:  # format 2: a union of vectorizers
+            parts = [(d["name"], _vectorizer_from_doc(d)) for d in doc["vectorizers"]]
+            vectorizer = FeatureUnion(parts)
+        else:  # format 1: one word vectorizer
+            vectorizer = _vectorizer_from_doc(doc)
         classifier = NoiseAwareClassifier.load(folder / "classifier")
         return cls(vectorizer, classifier, doc["classes"])
 
@@ -135,7 +191,7 @@ def fit_text_classifier(
     progress: bool = False,
     device: str | None = None,
 ) -> TextClassifier:
-    """Fit TF-IDF + a one-hidden-layer MLP on soft labels.
+    """Fit word and character TF-IDF + a one-hidden-layer MLP on soft labels.
 
     Parameters
     ----------
@@ -162,7 +218,7 @@ def fit_text_classifier(
     from weaklabel.trainer import NoiseAwareClassifier
 
     proba_arr = np.asarray(proba, dtype=np.float64)
-    vectorizer = TfidfVectorizer(**_TFIDF_PARAMS)
+    vectorizer = make_text_features()
     X = vectorizer.fit_transform(_texts(texts))
     clf = NoiseAwareClassifier(
         max_epochs=max_epochs,

@@ -111,3 +111,36 @@ def test_train_errors(comments: Path, capsys: pytest.CaptureFixture[str]) -> Non
     )
     assert "rows" in capsys.readouterr().err
     assert not (comments / "m3").exists()
+
+
+def test_saved_model_predicts_exactly_as_the_fitted_one(tmp_path: Path) -> None:
+    import json
+
+    from weaklabel.textmodel import fit_text_classifier
+
+    df = load_youtube().sample(300, random_state=1).reset_index(drop=True)
+    y = df["label"].to_numpy()
+    proba = np.column_stack([1.0 - y, y]) * 0.8 + 0.1  # soft but informative
+    model = fit_text_classifier(df["text"], proba, max_epochs=3, random_state=0)
+    doc_names = [name for name, _ in model.vectorizer.transformer_list]
+    assert doc_names == ["words", "chars"]
+    model.save(tmp_path / "m")
+    doc = json.loads((tmp_path / "m" / "tfidf.json").read_text())
+    assert doc["format"] == "weaklabel.textmodel/2"
+    assert [v["params"]["analyzer"] for v in doc["vectorizers"]] == ["word", "char_wb"]
+    loaded = TextClassifier.load(tmp_path / "m")
+    np.testing.assert_array_equal(
+        loaded.predict_proba(df["text"]), model.predict_proba(df["text"])
+    )
+    # format 1 (a single word vectorizer) still loads
+    words = model.vectorizer.transformer_list[0][1]
+    single = TextClassifier(words, model.classifier, model.classes)
+    single_path = tmp_path / "single"
+    single.save(single_path)
+    one = json.loads((single_path / "tfidf.json").read_text())["vectorizers"][0]
+    v1 = {"format": "weaklabel.textmodel/1", "classes": model.classes, **one}
+    del v1["name"]
+    (single_path / "tfidf.json").write_text(json.dumps(v1))
+    with pytest.raises(ValueError, match="features"):
+        # the classifier was fitted on the union's features, not words alone
+        TextClassifier.load(single_path).predict_proba(df["text"])
