@@ -569,8 +569,9 @@ class LabelModel(BaseLabelModel):
         proba = self._predict_proba_patterns(patterns)[patterns.inverse]
         top = np.isclose(proba, proba.max(axis=1, keepdims=True), rtol=0, atol=1e-12)
         credit = top[np.arange(rows.size), y[rows]] / top.sum(axis=1)
-        w = None if sample_weight is None else sample_weight[rows]
-        return float(np.average(credit, weights=w))
+        w = np.ones(rows.size) if sample_weight is None else sample_weight[rows]
+        total = float(w.sum())
+        return float(credit @ w) / total if total > 0 else 0.0
 
     def _fit_once(
         self,
