@@ -344,15 +344,20 @@ def test_console_script_smoke(workdir: Path) -> None:
     assert len(read_soft_labels(out)) == len(TEXTS)
 
 
+def _apply_votes(workdir: Path) -> Path:
+    """Apply the test LFs to data.csv; return the votes file."""
+    votes = workdir / "votes.parquet"
+    argv = ["apply", "--lfs", str(workdir / "lfs.py"), "--data"]
+    assert main([*argv, str(workdir / "data.csv"), "--out", str(votes)]) == 0
+    return votes
+
+
 def test_fit_with_partial_gold_matches_the_python_api(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from weaklabel import LabelModel
 
-    votes = workdir / "votes.parquet"
-    data = str(workdir / "data.csv")
-    assert main(["apply", "--lfs", str(workdir / "lfs.py"), "--data", data,
-                 "--out", str(votes)]) == 0  # fmt: skip
+    votes = _apply_votes(workdir)
     gold = pd.DataFrame({"label": ["spam", "ham", None, None, "spam", None, "", None]})
     gold.to_csv(workdir / "gold.csv", index=False)
     model_path = workdir / "model.json"
@@ -377,10 +382,7 @@ def test_fit_with_partial_gold_matches_the_python_api(
 def test_fit_rejects_a_gold_file_of_another_length(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    votes = workdir / "votes.parquet"
-    data = str(workdir / "data.csv")
-    assert main(["apply", "--lfs", str(workdir / "lfs.py"), "--data", data,
-                 "--out", str(votes)]) == 0  # fmt: skip
+    votes = _apply_votes(workdir)
     pd.DataFrame({"label": ["spam", "ham"]}).to_csv(workdir / "gold.csv", index=False)
     code = main(["fit", "--votes", str(votes), "--out", str(workdir / "m.json"),
                  "--gold", str(workdir / "gold.csv")])  # fmt: skip

@@ -227,21 +227,10 @@ def coverage_bound(vote_totals: FloatArray, n: float) -> FloatArray:
 
 
 def anchor_coverage_bound(vote_totals: FloatArray, n: float) -> FloatArray:
-    """Tie-break weights from :func:`coverage_bound`.
+    """Tie-break weights, shape (m,), from :func:`coverage_bound` (same inputs).
 
     ``log(bound_j) - min_l log(bound_l)``, scaled to sum below 1/2 so that
     the weights never overrule a vote count; all zeros where no bound binds.
-
-    Parameters
-    ----------
-    vote_totals : ndarray of shape (m, k)
-        Votes of each LF for each class (rows weighted by their counts).
-    n : float
-        Number of rows (weighted).
-
-    Returns
-    -------
-    ndarray of shape (m,)
     """
     log_bound = np.log(coverage_bound(vote_totals, n))
     spec = log_bound - float(log_bound.min())
