@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
-import scipy.sparse as sp
+
+from benchmarks.lm_data import dense_votes as _dense
+from benchmarks.lm_data import long_table as _long
 
 __all__ = [
     "CROWDKIT_METHODS",
@@ -41,29 +42,6 @@ CROWDKIT_METHODS = ("DawidSkene", "OneCoinDawidSkene", "GLAD", "MACE")
 
 class NotApplicable(Exception):  # noqa: N818 - a result kind, not an error
     """The method does not apply to this dataset (printed as 'n/a')."""
-
-
-def _dense(L: Any) -> npt.NDArray[np.int64]:
-    if sp.issparse(L):
-        return np.asarray(L.toarray(), dtype=np.int64) - 1
-    return np.asarray(L, dtype=np.int64)
-
-
-def _long(L: Any) -> pd.DataFrame:
-    if sp.issparse(L):
-        coo = sp.coo_array(L)
-        rows, cols, labels = coo.row, coo.col, coo.data.astype(np.int64) - 1
-    else:
-        L = np.asarray(L)
-        rows, cols = np.nonzero(L >= 0)
-        labels = L[rows, cols].astype(np.int64)
-    return pd.DataFrame(
-        {
-            "task": rows.astype(np.int64),
-            "worker": cols.astype(np.int64),
-            "label": labels,
-        }
-    )
 
 
 def peer_versions() -> dict[str, str]:

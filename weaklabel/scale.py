@@ -253,22 +253,55 @@ def _prepare_folder(path: Path, npartitions: int, width: int) -> None:
             entry.unlink()
 
 
-def _write_votes_partition(
+def _write_partition(
     part: pd.DataFrame,
     folder: str,
     width: int,
     classes: list[str] | None,
+    kind: str,
     partition_info: Any = None,
 ) -> pd.Series:
-    from weaklabel.io import write_votes
+    """Write one partition as ``part.N.parquet``: votes or soft labels (``kind``)."""
+    from weaklabel.io import write_soft_labels, write_votes
 
     i = int(partition_info["number"])
     target = Path(folder) / _part_name(i, width)
-    if len(part):
-        write_votes(target, part, classes=classes)
-    else:  # an empty partition has no file (and no stale one from a re-run)
+    if not len(part):  # an empty partition has no file (and no stale one)
         target.unlink(missing_ok=True)
+    elif kind == "votes":
+        write_votes(target, part, classes=classes)
+    else:
+        write_soft_labels(
+            target, part.to_numpy(dtype=np.float64), classes=classes, index=part.index
+        )
     return pd.Series([len(part)], index=[i], dtype=np.int64)
+
+
+def _write_folder(
+    ddf: DaskDataFrame,
+    name: str,
+    path: str | os.PathLike[str],
+    classes: Sequence[str] | None,
+    kind: str,
+    progress: bool,
+) -> Path:
+    """Write every partition of ``ddf`` to the folder ``path``; return it."""
+    _check_ddf(ddf, name)
+    folder = Path(path)
+    width = _width(ddf.npartitions)
+    _prepare_folder(folder, ddf.npartitions, width)
+    written = ddf.map_partitions(
+        _write_partition,
+        str(folder),
+        width,
+        None if classes is None else [str(c) for c in classes],
+        kind,
+        partition_info=True,
+        meta=pd.Series(dtype=np.int64),
+        enforce_metadata=False,
+    )
+    _compute(written, progress=progress)
+    return folder
 
 
 def write_votes_dask(
@@ -304,21 +337,7 @@ def write_votes_dask(
     Path
         The folder.
     """
-    _check_ddf(votes, "votes")
-    folder = Path(path)
-    width = _width(votes.npartitions)
-    _prepare_folder(folder, votes.npartitions, width)
-    written = votes.map_partitions(
-        _write_votes_partition,
-        str(folder),
-        width,
-        None if classes is None else [str(c) for c in classes],
-        partition_info=True,
-        meta=pd.Series(dtype=np.int64),
-        enforce_metadata=False,
-    )
-    _compute(written, progress=progress)
-    return folder
+    return _write_folder(votes, "votes", path, classes, "votes", progress)
 
 
 def _read_votes_file(path: str) -> pd.DataFrame:
@@ -646,26 +665,6 @@ def predict_dask(
     return votes.map_partitions(_predict_partition, _ship(model), columns, meta=meta)
 
 
-def _write_soft_partition(
-    part: pd.DataFrame,
-    folder: str,
-    width: int,
-    classes: list[str],
-    partition_info: Any = None,
-) -> pd.Series:
-    from weaklabel.io import write_soft_labels
-
-    i = int(partition_info["number"])
-    target = Path(folder) / _part_name(i, width)
-    if len(part):
-        write_soft_labels(
-            target, part.to_numpy(dtype=np.float64), classes=classes, index=part.index
-        )
-    else:  # an empty partition has no file (and no stale one from a re-run)
-        target.unlink(missing_ok=True)
-    return pd.Series([len(part)], index=[i], dtype=np.int64)
-
-
 def write_soft_labels_dask(
     proba: DaskDataFrame,
     path: str | os.PathLike[str],
@@ -696,21 +695,7 @@ def write_soft_labels_dask(
     Path
         The folder.
     """
-    _check_ddf(proba, "proba")
-    folder = Path(path)
-    width = _width(proba.npartitions)
-    _prepare_folder(folder, proba.npartitions, width)
-    written = proba.map_partitions(
-        _write_soft_partition,
-        str(folder),
-        width,
-        [str(c) for c in classes],
-        partition_info=True,
-        meta=pd.Series(dtype=np.int64),
-        enforce_metadata=False,
-    )
-    _compute(written, progress=progress)
-    return folder
+    return _write_folder(proba, "proba", path, classes, "soft", progress)
 
 
 # ------------------------------------------------------------ reading files
