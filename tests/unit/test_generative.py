@@ -197,6 +197,33 @@ def test_sparse_input_matches_dense():
     np.testing.assert_allclose(sparse.lf_confusion_, dense.lf_confusion_, atol=1e-8)
 
 
+@pytest.mark.parametrize("k", [2, 4])
+def test_grouped_codes_fit_and_predict_like_the_one_hot_matrix(monkeypatch, k):
+    # Dense votes with many votes per row are held as grouped codes; the
+    # model must be the one the one-hot matrix gives (up to rounding).
+    from weaklabel.label_model import DawidSkene, _grouped
+
+    data = make_votes(20_000, 30, k, coverages=0.6, random_state=k)
+    assert _grouped.worth_grouping(
+        _grouped.votes_per_row(data.L), 30, _grouped.group_size(k, 20_000)
+    )
+    for Model in (LabelModel, DawidSkene):
+        grouped = Model(cardinality=k).fit(data.L)
+        proba = grouped.predict_proba(data.L)
+        with monkeypatch.context() as patch:
+            patch.setattr(_grouped, "worth_grouping", lambda *a: False)
+            patch.setattr("weaklabel.label_model._em.worth_grouping", lambda *a: False)
+            patch.setattr(
+                "weaklabel.label_model._patterns.worth_grouping", lambda *a: False
+            )
+            plain = Model(cardinality=k).fit(data.L)
+            np.testing.assert_allclose(plain.predict_proba(data.L), proba, atol=1e-9)
+        np.testing.assert_allclose(
+            plain.lf_confusion_, grouped.lf_confusion_, atol=1e-9
+        )
+        assert plain.n_iter_ == grouped.n_iter_
+
+
 def test_many_classes_sparse_crowd_uses_the_linear_parametrization():
     rng = np.random.default_rng(0)
     n, m, k = 3000, 400, 120

@@ -163,15 +163,16 @@ def test_vote_log_likelihood_and_statistics_match_brute_force(votes):
     )
 
 
+@pytest.mark.parametrize("grouped", [False, True])
 @pytest.mark.parametrize("k", [2, 3, 5])
-def test_one_hot_em_matches_direct_products(k):
+def test_one_hot_em_matches_direct_products(k, grouped):
     data = make_votes(400, 6, k, random_state=k)
     y = np.where(np.arange(400) % 5 == 0, data.y, -1)
     P = compress(data.L, y)
     rng = np.random.default_rng(k)
     table = np.log(rng.dirichlet(np.ones(k), size=(6, k)))  # (m, vote, class)
     log_prior = np.log(rng.dirichlet(np.ones(k)))
-    em = OneHotEM(P, k)
+    em = OneHotEM(P, k, grouped=grouped)
     full = vote_log_likelihood(em.onehot, table) + log_prior
     rel, offset = em.log_likelihood(table, log_prior)
     post_full, ll_full = e_step(full, P.gold)
@@ -183,6 +184,8 @@ def test_one_hot_em_matches_direct_products(k):
     )
     expected = vote_statistics(em.onehot.T.tocsr(), P.counts[:, None] * post_full, 6)
     np.testing.assert_allclose(em.statistics(post_full), expected, atol=1e-9)
+    np.testing.assert_array_equal(em.vote_counts(), vote_counts(P, k))
+    np.testing.assert_allclose(em.vote_totals, em.onehot.T @ P.counts)
 
 
 def test_e_step_matches_logsumexp_and_clamps_gold():

@@ -31,12 +31,11 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from weaklabel.label_model._grouped import group_size, worth_grouping
 from weaklabel.label_model._patterns import (
     OneHotEM,
     Patterns,
     e_step,
-    one_hot,
-    vote_counts,
 )
 
 __all__ = [
@@ -58,6 +57,7 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 # Votes per block of rows in predict_log_joint (about 24 MB of one-hot).
 _PREDICT_BLOCK_VOTES = 1 << 21
+_PREDICT_BLOCK_BYTES = 1 << 26  # grouped codes: memory of a block
 _EPS = 1e-12
 _ACC_A1 = 2.0
 _ACC_A0 = 1.0
@@ -155,7 +155,7 @@ def clique_columns(
 def anchor_votes(
     patterns: Patterns,
     k: int,
-    onehot: sp.csr_array | None = None,
+    em: OneHotEM | None = None,
     specificity: FloatArray | None = None,
 ) -> npt.NDArray[np.intp]:
     """Majority vote of every pattern as an extra voter: its class, or k.
@@ -165,19 +165,13 @@ def anchor_votes(
     specificity of their voters.  ``k`` (no anchor vote) where every LF
     abstains or the top classes still tie.
     """
-    oh = onehot if onehot is not None else one_hot(patterns, k)
-    C = vote_counts(patterns, k, onehot=oh)
+    em = em if em is not None else OneHotEM(patterns, k)
+    C = em.vote_counts()
     if specificity is not None:
-        m = oh.shape[1] // k
-        w = np.repeat(np.asarray(specificity, dtype=np.float64).reshape(m), k)
-        # sum over the voters of each class of their specificity, (u, k)
-        C = (
-            C
-            + sp.csr_array(
-                (w[oh.indices], (oh.indices % k).astype(oh.indices.dtype), oh.indptr),
-                shape=(oh.shape[0], k),
-            ).toarray()
-        )
+        w = np.asarray(specificity, dtype=np.float64).reshape(-1, 1)
+        # sum over the voters of each class of their specificity, (u, k):
+        # vote v of LF j adds w[j] to column v
+        C = C + em.product(np.asarray(np.kron(w, np.eye(k)), dtype=np.float64))
     top = C.max(axis=1)
     winner = np.argmax(C, axis=1)
     tie = (top[:, None] == C).sum(axis=1) > 1
@@ -444,7 +438,7 @@ def m_step(design: Design, post: FloatArray, hyper: Hyper) -> Params:
     k, m = design.k, design.m
     w = design.counts
     wq = w[:, None] * post
-    n_c = wq.sum(axis=0)  # expected rows per class
+    n_c = np.asarray(w @ post, dtype=np.float64)  # expected rows per class
     n = float(n_c.sum())
 
     # class balance
@@ -650,6 +644,17 @@ def clique_log_table_for(
     return _log(out)
 
 
+def predict_grouped(params: Params) -> bool:
+    """Whether prediction uses grouped codes (see ``OneHotEM``), from the model.
+
+    The expected votes per row under the model decide, so that a row's
+    prediction does not depend on the rows predicted with it.
+    """
+    m, k = params.fire.shape
+    expected_votes = float((params.fire @ params.prior).sum())
+    return worth_grouping(expected_votes, m, group_size(k))
+
+
 def predict_log_joint(
     patterns: Patterns,
     params: Params,
@@ -661,17 +666,21 @@ def predict_log_joint(
 ) -> FloatArray:
     """Log joint (up to a per-pattern constant) of new patterns, (u, k).
 
-    Computed in blocks of rows, so that the one-hot matrix of a large input
-    is never built whole (prediction memory does not grow with the rows
-    beyond the output).
+    Computed in blocks of rows, so that the one-hot matrix (or the grouped
+    codes) of a large input is never built whole (prediction memory does
+    not grow with the rows beyond the output).
     """
     u = patterns.votes.shape[0]
     m = max(int(patterns.votes.shape[1]), 1)
-    step = max(1, _PREDICT_BLOCK_VOTES // m)
+    grouped = params.confusion is not None and predict_grouped(params)
+    if grouped and not patterns.is_sparse:
+        # per row: the codes (2 bytes per group) and a few k-wide rows
+        step = max(1, _PREDICT_BLOCK_BYTES // (2 * m + 32 * k))
+    else:
+        step = max(1, _PREDICT_BLOCK_VOTES // m)
+    args = (params, k, in_clique, cliques, clique_prior, anchor_weights, grouped)
     if u <= step:
-        return _predict_log_joint_block(
-            patterns, params, k, in_clique, cliques, clique_prior, anchor_weights
-        )
+        return _predict_log_joint_block(patterns, *args)
     out = np.empty((u, k))
     for s in range(0, u, step):  # loop over blocks of rows
         e = min(u, s + step)
@@ -680,9 +689,7 @@ def predict_log_joint(
             counts=patterns.counts[s:e],
             inverse=np.arange(e - s, dtype=np.intp),
         )
-        out[s:e] = _predict_log_joint_block(
-            block, params, k, in_clique, cliques, clique_prior, anchor_weights
-        )
+        out[s:e] = _predict_log_joint_block(block, *args)
     return out
 
 
@@ -694,22 +701,20 @@ def _predict_log_joint_block(
     cliques: list[tuple[tuple[int, ...], npt.NDArray[np.int64]]],
     clique_prior: float,
     anchor_weights: FloatArray | None,
+    grouped: bool,
 ) -> FloatArray:
-    """:func:`predict_log_joint` on one block of patterns."""
+    """:func:`predict_log_joint` on one block of patterns.
+
+    ``grouped`` (from :func:`predict_grouped`, so from the model alone, with
+    a fixed group size): a row's prediction does not depend on the rows
+    predicted with it.  The accuracy layout needs the one-hot matrix.
+    """
     const = abstain_constant(params, in_clique) + _log(params.prior)
+    em = OneHotEM(patterns, k, grouped=grouped, group=group_size(k))
     if params.confusion is not None:
-        T = singleton_log_table(params, in_clique)
-        oh = one_hot(patterns, k)
-        W = T.reshape(-1, k)
-        rel = np.empty((oh.shape[0], k))
-        rel[:, 0] = 0.0
-        if k == 2:  # scipy's mat-vec is much faster than a 2-column product
-            rel[:, 1] = oh @ (W[:, 1] - W[:, 0])
-        else:
-            rel[:, 1:] = oh @ (W[:, 1:] - W[:, :1])
-        rel += const
+        rel = em.relative_log_joint(singleton_log_table(params, in_clique), const)
     else:
-        oh = one_hot(patterns, k)
+        oh = em.onehot
         G, D, _ = accuracy_terms(params, in_clique)
         F = fired_from_onehot(oh, k)
         rel = np.asarray(F @ G, dtype=np.float64).reshape(-1, k)
@@ -722,6 +727,6 @@ def _predict_log_joint_block(
             params, i, members, codes_fit, votes, k, clique_prior
         )
     if params.anchor_table is not None:
-        anchor = anchor_votes(patterns, k, onehot=oh, specificity=anchor_weights)
+        anchor = anchor_votes(patterns, k, em=em, specificity=anchor_weights)
         rel += _log(params.anchor_table)[anchor]
     return rel

@@ -62,7 +62,7 @@ Interface (stable; other label models build on it)
     votes per class (counted directly from dense votes when ``onehot`` is
     not given).
 
-``majority_posterior(patterns, cardinality, prior=None, *, onehot=None)``
+``majority_posterior(patterns, cardinality, prior=None, *, counts=None)``
     -> ndarray (u, k).
     The fraction of votes per class (majority vote's soft labels); rows where
     every LF abstained get ``prior``.  The usual EM initialisation.
@@ -73,8 +73,10 @@ Interface (stable; other label models build on it)
     (one fast mat-vec for binary tasks).  Use it in ``predict_proba``.
 
 ``OneHotEM(patterns, cardinality)``
-    The one-hot matrix built once for an EM loop, with the two products
-    done the fast way: ``log_likelihood(log_table, log_prior) -> (rel, offset)``
+    The one-hot votes built once for an EM loop (as grouped codes for dense
+    votes, see :mod:`weaklabel.label_model._grouped`), with the products
+    ``product(table)`` (one_hot @ table) and ``rproduct(weights)``
+    (one_hot.T @ weights) and the two EM steps done the fast way: ``log_likelihood(log_table, log_prior) -> (rel, offset)``
     (log joint relative to class 0, so ``e_step(rel)`` gives exact posteriors
     and ``counts @ ll + offset`` the exact log-likelihood) and
     ``statistics(posterior) -> (m, k, k)`` expected vote counts.
@@ -88,6 +90,7 @@ No function here loops in Python over rows, patterns or votes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,6 +98,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
+
+from weaklabel.label_model._grouped import (
+    GroupedVotes,
+    group_size,
+    votes_per_row,
+    worth_grouping,
+)
 
 __all__ = [
     "OneHotEM",
@@ -636,12 +646,13 @@ def majority_posterior(
     cardinality: int,
     prior: npt.ArrayLike | None = None,
     *,
-    onehot: sp.csr_array | None = None,
+    counts: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
     """Majority vote's soft labels: the fraction of votes for each class.
 
     Rows where every LF abstained get ``prior`` (uniform when None).  Ties
-    share the probability equally.
+    share the probability equally.  Pass ``counts`` (the votes per class,
+    from :func:`vote_counts` or ``OneHotEM.vote_counts``) when you have them.
 
     Examples
     --------
@@ -651,7 +662,7 @@ def majority_posterior(
            [0.5       , 0.5       ]])
     """
     k = int(cardinality)
-    C = vote_counts(patterns, k, onehot=onehot)
+    C = vote_counts(patterns, k) if counts is None else counts
     total = C.sum(axis=1, keepdims=True)
     p = (
         np.full(k, 1.0 / k)
@@ -817,47 +828,127 @@ def relative_log_joint(
     """
     m, kv, kc = log_table.shape
     W = log_table.reshape(m * kv, kc)
-    u = onehot.n_patterns if isinstance(onehot, Patterns) else onehot.shape[0]
+    if isinstance(onehot, Patterns):
+        P = onehot
+        return _relative(lambda X: table_sum(P, X, kv), P.n_patterns, W, log_prior)
+    return _relative(lambda X: _product(onehot, X), onehot.shape[0], W, log_prior)
+
+
+def _relative(
+    product: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]],
+    u: int,
+    W: npt.NDArray[np.float64],
+    log_prior: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """:func:`relative_log_joint` given ``product(X) = one_hot @ X``."""
+    kc = W.shape[1]
     rel = np.empty((u, kc))
     rel[:, 0] = 0.0
-    if kc > 1 and isinstance(onehot, Patterns):
-        rel[:, 1:] = table_sum(onehot, W[:, 1:] - W[:, :1], kv)
-    elif kc > 1:
-        rel[:, 1:] = _product(onehot, W[:, 1:] - W[:, :1])
+    if kc > 1:
+        rel[:, 1:] = product(W[:, 1:] - W[:, :1])
     rel += log_prior
     return rel
 
 
 class OneHotEM:
-    """Precomputed one-hot votes of a pattern set, with fast EM products.
+    """The one-hot votes of a pattern set, with fast EM products.
 
     Uses that posteriors are invariant to a per-row constant: class
-    log-likelihoods are computed relative to class 0 (``k - 1`` sparse
-    products instead of ``k``; a single sparse mat-vec each way for binary
-    tasks, which is also about 3x faster in scipy than a two-column product),
-    and the M-step statistics of class 0 follow from the weighted vote totals
+    log-likelihoods are computed relative to class 0 (``k - 1`` products
+    instead of ``k``; a single sparse mat-vec each way for binary tasks,
+    which is also about 3x faster in scipy than a two-column product), and
+    the M-step statistics of class 0 follow from the weighted vote totals
     because each posterior row sums to one.
+
+    Dense votes with many votes per row are held as grouped codes
+    (:class:`~weaklabel.label_model._grouped.GroupedVotes`: two bytes per
+    pattern and group of LFs instead of twelve per vote), sparse ones as the
+    one-hot matrix; the products agree up to rounding.
 
     Parameters
     ----------
     patterns : Patterns
     cardinality : int
         Number of classes (and of vote values) k.
+    grouped : bool, default=None
+        Hold dense votes as grouped codes (ignored for sparse votes); None
+        decides by :func:`~weaklabel.label_model._grouped.worth_grouping`
+        from the votes per row of a sample.
+    group : int, default=None
+        LFs per group of the grouped codes; None chooses by
+        :func:`~weaklabel.label_model._grouped.group_size` from the number
+        of patterns (fix it where a row's result must not depend on the
+        other rows).
 
     Attributes
     ----------
     onehot : csr_array of shape (u, m * k)
+        Built on first use when the votes are grouped.
     counts : ndarray of shape (u,)
     vote_totals : ndarray of shape (m * k,)
         ``counts``-weighted number of votes ``v`` of LF ``j`` at ``j * k + v``.
     """
 
-    def __init__(self, patterns: Patterns, cardinality: int) -> None:
+    def __init__(
+        self,
+        patterns: Patterns,
+        cardinality: int,
+        *,
+        grouped: bool | None = None,
+        group: int | None = None,
+    ) -> None:
         self.cardinality = int(cardinality)
         self.n_lfs = patterns.n_lfs
+        self.patterns = patterns
         self.counts = np.asarray(patterns.counts, dtype=np.float64)
-        self.onehot = one_hot(patterns, self.cardinality)
-        self.vote_totals = np.asarray(self.onehot.T @ self.counts)
+        g = (
+            group_size(self.cardinality, patterns.n_patterns)
+            if group is None
+            else group
+        )
+        if patterns.is_sparse:
+            grouped = False
+        elif grouped is None:
+            V = np.asarray(patterns.votes)
+            grouped = worth_grouping(votes_per_row(V), V.shape[1], g)
+        self._grouped = (
+            GroupedVotes.build(np.asarray(patterns.votes), self.cardinality, g)
+            if grouped
+            else None
+        )
+        self._onehot = None if grouped else one_hot(patterns, self.cardinality)
+        self._vote_totals: npt.NDArray[np.float64] | None = None
+
+    @property
+    def onehot(self) -> sp.csr_array:
+        if self._onehot is None:
+            self._onehot = one_hot(self.patterns, self.cardinality)
+        return self._onehot
+
+    @property
+    def vote_totals(self) -> npt.NDArray[np.float64]:
+        if self._vote_totals is None:
+            self._vote_totals = self.rproduct(self.counts[:, None])[:, 0]
+        return self._vote_totals
+
+    def product(self, table: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """``onehot @ table`` for a table of shape (m * k, c); returns (u, c)."""
+        if self._grouped is not None:
+            return self._grouped.product(table)
+        return _product(self.onehot, table)
+
+    def rproduct(self, weights: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """``onehot.T @ weights`` for weights of shape (u, c); returns (m * k, c)."""
+        if self._grouped is not None:
+            return self._grouped.rproduct(weights)
+        return _product(self.onehot.T, weights)
+
+    def vote_counts(self) -> npt.NDArray[np.float64]:
+        """Votes per class of every pattern, (u, k) (see :func:`vote_counts`)."""
+        k = self.cardinality
+        if self._grouped is not None and k <= 64:  # exact: sums of ones
+            return self._grouped.product(np.tile(np.eye(k), (self.n_lfs, 1)))
+        return vote_counts(self.patterns, k, onehot=self._onehot)
 
     def log_likelihood(
         self, log_table: npt.NDArray[np.float64], log_prior: npt.NDArray[np.float64]
@@ -870,8 +961,18 @@ class OneHotEM:
         log-likelihood.
         """
         m, kv, kc = log_table.shape
-        rel = relative_log_joint(self.onehot, log_table, log_prior)
-        return rel, float(self.vote_totals @ log_table.reshape(m * kv, kc)[:, 0])
+        W = log_table.reshape(m * kv, kc)
+        return self.relative_log_joint(log_table, log_prior), float(
+            self.vote_totals @ W[:, 0]
+        )
+
+    def relative_log_joint(
+        self, log_table: npt.NDArray[np.float64], log_prior: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        """:func:`relative_log_joint` of these patterns, shape (u, k)."""
+        m, kv, kc = log_table.shape
+        W = log_table.reshape(m * kv, kc)
+        return _relative(self.product, self.counts.size, W, log_prior)
 
     def statistics(self, posterior: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Expected vote counts ``out[j, v, c]`` of votes ``v`` of LF ``j`` on class ``c``.
@@ -880,10 +981,10 @@ class OneHotEM:
         the pattern counts.
         """
         kc = posterior.shape[1]
-        out = np.empty((self.onehot.shape[1], kc))
+        out = np.empty((self.n_lfs * self.cardinality, kc))
         if kc > 1:
             weighted = self.counts[:, None] * posterior[:, 1:]
-            out[:, 1:] = _product(self.onehot.T, weighted)
+            out[:, 1:] = self.rproduct(weighted)
             out[:, 0] = self.vote_totals - out[:, 1:].sum(axis=1)
         else:
             out[:, 0] = self.vote_totals

@@ -188,7 +188,7 @@ class DawidSkene(BaseLabelModel):
         A = _prior_counts(k, float(self.alpha))
 
         if self.init == "majority":
-            post = majority_posterior(P, k, onehot=em.onehot)
+            post = majority_posterior(P, k, counts=em.vote_counts())
         else:
             post = rng.dirichlet(np.ones(k), size=P.n_patterns)
         if P.gold is not None:

@@ -95,19 +95,18 @@ def _complement_lfs(
     rule ("none of the rules matched: ham") is a function of the other LFs'
     abstains.
     """
-    oh = em.onehot
-    m = oh.shape[1] // k
+    m = em.n_lfs
     totals = np.asarray(em.vote_totals, dtype=np.float64).reshape(m, k).sum(axis=1)
     n = float(counts.sum())
     varying = (totals > 0) & (totals < n)
     out = np.zeros(m, dtype=bool)
     if varying.sum() < 2:
         return out
-    n_firing = np.asarray(oh @ np.repeat(varying, k).astype(np.float64)).reshape(-1)
+    n_firing = em.product(np.repeat(varying, k).astype(np.float64)[:, None])[:, 0]
     if float(counts[n_firing == 0].sum()) > 0:
         return out  # some row has no varying LF firing: no complement
     solo = counts * (n_firing == 1)
-    solo_fires = np.asarray(oh.T @ solo, dtype=np.float64).reshape(m, k).sum(axis=1)
+    solo_fires = em.rproduct(solo[:, None]).reshape(m, k).sum(axis=1)
     out = np.asarray(varying & np.isclose(solo_fires, totals), dtype=bool)
     return out
 
@@ -585,10 +584,15 @@ class LabelModel(BaseLabelModel):
         given = self._given_edges()
         patterns = compress(L, y, sample_weight)
         layout = self._layout(m, k)
-        em = OneHotEM(patterns, k)
+        # learn_structure and the accuracy layout need the one-hot matrix itself
+        em = OneHotEM(
+            patterns,
+            k,
+            grouped=False if self.learn_structure or layout == "accuracy" else None,
+        )
         hyper = self._hyper(em, k, np.asarray(patterns.counts, dtype=np.float64))
 
-        init = majority_posterior(patterns, k, onehot=em.onehot)
+        init = majority_posterior(patterns, k, counts=em.vote_counts())
         if patterns.gold is not None:
             known = np.flatnonzero(patterns.gold >= 0)
             init[known] = 0.0
@@ -611,7 +615,7 @@ class LabelModel(BaseLabelModel):
             elif ties == "bound":
                 self.anchor_weight_ = _em.anchor_coverage_bound(totals, n_rows)
             anchor = _em.anchor_votes(
-                patterns, k, onehot=em.onehot, specificity=self.anchor_weight_
+                patterns, k, em=em, specificity=self.anchor_weight_
             )
         design = _em.build_design(patterns, k, components(m, edges), layout, em, fired)
         if anchor is not None:
