@@ -550,3 +550,18 @@ def test_prediction_in_row_blocks_equals_prediction_at_once(
     whole = model.predict_proba(Lin)
     monkeypatch.setattr(_em, "_PREDICT_BLOCK_VOTES", 25)  # blocks of 2 rows
     np.testing.assert_array_equal(model.predict_proba(Lin), whole)
+
+
+def test_grouped_prediction_in_row_blocks_equals_prediction_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from weaklabel.label_model import _em
+
+    data = make_votes(600, 12, 3, coverages=0.8, random_state=1)
+    L = np.column_stack([data.L, data.L[:, 3]])  # an exact copy: a clique
+    model = LabelModel(cardinality=3, dependencies=[(0, 1)]).fit(L)
+    assert _em.predict_grouped(model._params())  # many votes per row
+    whole = model.predict_proba(L)
+    monkeypatch.setattr(_em, "_PREDICT_BLOCK_BYTES", 100)  # blocks of 1-2 rows
+    np.testing.assert_array_equal(model.predict_proba(L), whole)
+    np.testing.assert_array_equal(model.predict_proba(L[::-1]), whole[::-1])

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from weaklabel.label_model._grouped import (
     GroupedVotes,
+    all_sub_patterns,
     group_size,
     votes_per_row,
     worth_grouping,
@@ -48,6 +49,25 @@ def test_a_rows_sums_do_not_depend_on_the_other_rows():
     whole = GroupedVotes.build(V, 3, g).product(table)
     part = GroupedVotes.build(V[1000:1100], 3, g).product(table)
     np.testing.assert_array_equal(part, whole[1000:1100])
+
+
+@pytest.mark.parametrize(("k", "m"), [(2, 23), (3, 7), (5, 9)])
+def test_codes_of_every_sub_pattern_give_the_same_sums(k, m):
+    rng = np.random.default_rng(k)
+    V = rng.integers(-1, k, size=(500, m)).astype(np.int8)
+    table = rng.normal(size=(m * k, k - 1))
+    g = group_size(k)
+    every = all_sub_patterns(m, k, g)
+    assert [S.shape[0] for S in every] == [
+        (k + 1) ** (min(m, s + g) - s) for s in range(0, m, g)
+    ]
+    full = GroupedVotes.build(V, k, g, every)
+    occurring = GroupedVotes.build(V, k, g)
+    np.testing.assert_array_equal(full.product(table), occurring.product(table))
+    weights = rng.random((500, 2))
+    np.testing.assert_allclose(
+        full.rproduct(weights), one_hot(V, k).T @ weights, rtol=1e-12
+    )
 
 
 def test_group_size_has_16_bit_codes_and_shrinks_for_few_patterns():

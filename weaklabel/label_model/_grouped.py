@@ -30,7 +30,13 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-__all__ = ["GroupedVotes", "group_size", "votes_per_row", "worth_grouping"]
+__all__ = [
+    "GroupedVotes",
+    "all_sub_patterns",
+    "group_size",
+    "votes_per_row",
+    "worth_grouping",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -85,15 +91,18 @@ def _encode(
     """Code ``sum_i (V[:, start + i] + 1) * (k + 1) ** (stop - start - 1 - i)``."""
     u = V.shape[0]
     base = np.int32(k + 1)
+    size = stop - start
+    # Horner's rule on the votes, then the +1 of every digit at once
+    offset = np.int32(sum(int(base) ** p for p in range(size)))
     code = np.empty(u, dtype=np.int32)
     for s in range(0, u, _BLOCK_ROWS):  # loop over blocks of rows
         blk = V[s : s + _BLOCK_ROWS, start:stop]
         out = code[s : s + _BLOCK_ROWS]
-        np.add(blk[:, 0], 1, out=out, casting="unsafe")
-        for i in range(1, stop - start):  # loop over the group's LFs (few)
+        out[:] = blk[:, 0]
+        for i in range(1, size):  # loop over the group's LFs (few)
             out *= base
             out += blk[:, i]
-            out += 1
+        out += offset
     return code
 
 
@@ -119,6 +128,23 @@ def _sub_one_hot(sub: npt.NDArray[np.signedinteger], k: int) -> sp.csr_array:
     return sp.csr_array((np.ones(indices.size), indices, indptr), shape=(q, size * k))
 
 
+def all_sub_patterns(n_lfs: int, cardinality: int, group: int) -> list[sp.csr_array]:
+    """One-hot votes of every code of every group, for :meth:`GroupedVotes.build`.
+
+    Returns, for each group of ``group`` neighbouring LFs (the last one may
+    be smaller), the (``(k + 1) ** size``, ``size * k``) one-hot matrix
+    whose row ``c`` holds the votes that code ``c`` stands for.  Build them
+    once to encode many blocks of rows with the same tables.
+    """
+    k = int(cardinality)
+    out = []
+    for start in range(0, n_lfs, group):  # loop over groups of LFs (m / g)
+        size = min(n_lfs, start + group) - start
+        every = np.arange((k + 1) ** size, dtype=np.int64)
+        out.append(_sub_one_hot(_decode(every, size, k), k))
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class GroupedVotes:
     """Dense vote patterns as one 16-bit code per group of neighbouring LFs.
@@ -132,9 +158,11 @@ class GroupedVotes:
     bounds : list of (int, int)
         First and past-the-end LF of every group.
     codes : list of ndarray of shape (u,), uint16
-        Index of each pattern's sub-pattern in its group's table.
+        Row of each pattern's sub-pattern in its group's ``sub_onehot``.
     sub_onehot : list of csr_array of shape (q_g, size_g * k)
-        One-hot votes of the sub-patterns of each group that occur.
+        One-hot votes of the sub-patterns of each group: those that occur
+        (fitting: the tables are rebuilt at every EM step, so they are kept
+        small), or all of them (see :func:`all_sub_patterns`).
     """
 
     cardinality: int
@@ -145,13 +173,19 @@ class GroupedVotes:
 
     @classmethod
     def build(
-        cls, V: npt.NDArray[np.signedinteger], cardinality: int, group: int
+        cls,
+        V: npt.NDArray[np.signedinteger],
+        cardinality: int,
+        group: int,
+        every: list[sp.csr_array] | None = None,
     ) -> GroupedVotes:
         """Encode dense votes V (u, m), -1 = abstain, values in 0..k-1.
 
         ``group`` LFs per group, at most :func:`group_size` ``(cardinality)``.
-        The sums of :meth:`product` for a row depend only on its votes and
-        ``group``, not on the other rows.
+        With ``every`` (from :func:`all_sub_patterns` with the same m, k and
+        group) the codes index all sub-patterns; otherwise only those that
+        occur.  Either way, the sums of :meth:`product` for a row depend
+        only on its votes and ``group``, not on the other rows.
         """
         k = int(cardinality)
         m = V.shape[1]
@@ -164,8 +198,12 @@ class GroupedVotes:
         bounds = [(s, min(m, s + g)) for s in range(0, m, g)]
         codes: list[npt.NDArray[np.uint16]] = []
         subs: list[sp.csr_array] = []
-        for start, stop in bounds:  # loop over groups of LFs (m / g)
+        for i, (start, stop) in enumerate(bounds):  # loop over groups of LFs
             full = _encode(V, start, stop, k)
+            if every is not None:
+                codes.append(full.astype(np.uint16))
+                subs.append(every[i])
+                continue
             present = np.bincount(full, minlength=(k + 1) ** (stop - start)) > 0
             rank = (np.cumsum(present) - 1).astype(np.uint16)
             codes.append(rank[full])

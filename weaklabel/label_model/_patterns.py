@@ -879,6 +879,9 @@ class OneHotEM:
         :func:`~weaklabel.label_model._grouped.group_size` from the number
         of patterns (fix it where a row's result must not depend on the
         other rows).
+    every : list of csr_array, default=None
+        :func:`~weaklabel.label_model._grouped.all_sub_patterns` for
+        ``group``: code every sub-pattern (prediction in blocks of rows).
 
     Attributes
     ----------
@@ -896,6 +899,7 @@ class OneHotEM:
         *,
         grouped: bool | None = None,
         group: int | None = None,
+        every: list[sp.csr_array] | None = None,
     ) -> None:
         self.cardinality = int(cardinality)
         self.n_lfs = patterns.n_lfs
@@ -912,7 +916,7 @@ class OneHotEM:
             V = np.asarray(patterns.votes)
             grouped = worth_grouping(votes_per_row(V), V.shape[1], g)
         self._grouped = (
-            GroupedVotes.build(np.asarray(patterns.votes), self.cardinality, g)
+            GroupedVotes.build(np.asarray(patterns.votes), self.cardinality, g, every)
             if grouped
             else None
         )
