@@ -197,7 +197,7 @@ def test_sparse_input_matches_dense():
     np.testing.assert_allclose(sparse.lf_confusion_, dense.lf_confusion_, atol=1e-8)
 
 
-@pytest.mark.parametrize("k", [2, 4])
+@pytest.mark.parametrize("k", [2, 3])
 def test_grouped_codes_fit_and_predict_like_the_one_hot_matrix(monkeypatch, k):
     # Dense votes with many votes per row are held as grouped codes; the
     # model must be the one the one-hot matrix gives (up to rounding).
@@ -205,7 +205,7 @@ def test_grouped_codes_fit_and_predict_like_the_one_hot_matrix(monkeypatch, k):
 
     data = make_votes(20_000, 30, k, coverages=0.6, random_state=k)
     assert _grouped.worth_grouping(
-        _grouped.votes_per_row(data.L), 30, _grouped.group_size(k, 20_000)
+        _grouped.votes_per_row(data.L), 30, k, _grouped.group_size(k, 20_000)
     )
     for Model in (LabelModel, DawidSkene):
         grouped = Model(cardinality=k).fit(data.L)

@@ -88,10 +88,13 @@ def test_build_rejects_groups_without_16_bit_codes():
 
 
 def test_worth_grouping_needs_many_votes_per_group():
-    assert worth_grouping(27.8, 50, 10)  # 5 groups, 27.8 votes per row
-    assert not worth_grouping(8.0, 50, 10)  # sparse-ish rows: one-hot wins
-    assert not worth_grouping(50.0, 50, 1)  # groups of one LF never pay
-    assert not worth_grouping(0.0, 0, 10)
+    assert worth_grouping(27.8, 50, 2, 10)  # 5 groups, 27.8 votes per row
+    assert not worth_grouping(8.0, 50, 2, 10)  # sparse-ish rows: one-hot wins
+    assert not worth_grouping(50.0, 50, 2, 1)  # groups of one LF never pay
+    assert not worth_grouping(0.0, 0, 2, 10)
+    # a pass per class column: the bar rises with k
+    assert worth_grouping(27.8, 50, 3, group_size(3))
+    assert not worth_grouping(27.8, 50, 10, group_size(10))
 
 
 def test_votes_per_row_estimates_from_a_sample():

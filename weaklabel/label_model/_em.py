@@ -656,7 +656,7 @@ def predict_grouped(params: Params) -> bool:
     """
     m, k = params.fire.shape
     expected_votes = float((params.fire @ params.prior).sum())
-    return worth_grouping(expected_votes, m, group_size(k))
+    return worth_grouping(expected_votes, m, k, group_size(k))
 
 
 def predict_log_joint(

@@ -914,7 +914,7 @@ class OneHotEM:
             grouped = False
         elif grouped is None:
             V = np.asarray(patterns.votes)
-            grouped = worth_grouping(votes_per_row(V), V.shape[1], g)
+            grouped = worth_grouping(votes_per_row(V), V.shape[1], self.cardinality, g)
         self._grouped = (
             GroupedVotes.build(np.asarray(patterns.votes), self.cardinality, g, every)
             if grouped
