@@ -166,6 +166,40 @@ def lf_names_of(L: Any) -> list[str] | None:
     return None
 
 
+def class_names_of(L: Any) -> list[str] | None:
+    """Class names carried by a vote matrix (``attrs["classes"]`` of a
+    DataFrame, or a ``classes`` attribute), or None for plain arrays."""
+    if isinstance(L, pd.DataFrame):
+        classes = L.attrs.get("classes")
+    elif isinstance(L, np.ndarray) or sp.issparse(L):
+        classes = None
+    else:
+        classes = getattr(L, "classes", None)
+    return None if classes is None else [str(c) for c in classes]
+
+
+def check_class_names(
+    classes: Sequence[Any], name: str = "classes", *, min_classes: int = 1
+) -> list[str]:
+    """Check class names (non-empty, unique, at least ``min_classes``); return them
+    as strings."""
+    if isinstance(classes, str):
+        raise TypeError(
+            f"{name} must be a sequence of class names; got the string {classes!r}."
+            f" Use [{classes!r}] for a single name."
+        )
+    names = [str(c) for c in classes]
+    if any(not n for n in names):
+        raise ValueError(f"{name} must be non-empty strings; got {names}.")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{name} must be unique; got {names}.")
+    if len(names) < min_classes:
+        raise ValueError(
+            f"{name} must name at least {min_classes} classes; got {names}."
+        )
+    return names
+
+
 def check_lf_names(names: Sequence[str], owner: str = "the vote matrix") -> list[str]:
     """Check that LF names are unique strings and return them as a list."""
     out = [str(n) for n in names]

@@ -28,7 +28,14 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from weaklabel._validation import check_gold, check_lf_names, check_votes, lf_names_of
+from weaklabel._validation import (
+    check_class_names,
+    check_gold,
+    check_lf_names,
+    check_votes,
+    class_names_of,
+    lf_names_of,
+)
 from weaklabel.typing import ABSTAIN, FloatArray, VoteMatrixLike
 
 __all__ = [
@@ -233,22 +240,9 @@ def _fraction(counts: npt.NDArray[np.int64], n: int) -> FloatArray:
 
 
 def _classes_of(L: Any, classes: Sequence[Any] | None) -> list[str] | None:
-    """Class names given explicitly, else carried by ``L.attrs['classes']``."""
-    if classes is None and isinstance(L, pd.DataFrame):
-        classes = L.attrs.get("classes")
-    if classes is None:
-        return None
-    if isinstance(classes, str):
-        raise TypeError(
-            f"classes must be a sequence of class names; got the string {classes!r}."
-            f" Use [{classes!r}] for a single name."
-        )
-    names = [str(c) for c in classes]
-    if len(set(names)) != len(names):
-        raise ValueError(f"classes must be unique; got {names}.")
-    if len(names) < 2:
-        raise ValueError(f"classes must name at least two classes; got {names}.")
-    return names
+    """Class names given explicitly, else carried by ``L``; checked."""
+    names = classes if classes is not None else class_names_of(L)
+    return None if names is None else check_class_names(names, min_classes=2)
 
 
 def _lf_names(

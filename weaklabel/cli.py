@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weaklabel._validation import class_names_of
 from weaklabel.exceptions import WeakLabelError
 
 __all__ = ["load_registry", "main", "read_table"]
@@ -116,9 +117,9 @@ def load_registry(path: str | Path, name: str | None = None) -> Any:
 
 
 def _classes_of(L: pd.DataFrame, cardinality: int | None) -> list[str] | None:
-    classes = L.attrs.get("classes") if isinstance(L, pd.DataFrame) else None
+    classes = class_names_of(L)
     if classes:
-        return [str(c) for c in classes]
+        return classes
     if cardinality is not None:
         return [str(i) for i in range(cardinality)]
     return None

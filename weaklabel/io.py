@@ -44,7 +44,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from weaklabel._files import atomic_write
-from weaklabel._validation import check_lf_names, check_proba, check_votes, lf_names_of
+from weaklabel._validation import (
+    check_class_names,
+    check_lf_names,
+    check_proba,
+    check_votes,
+    lf_names_of,
+)
 from weaklabel.typing import FloatArray, VoteMatrixLike, vote_dtype
 
 __all__ = [
@@ -104,19 +110,6 @@ def _existing_file(path: PathLike, what: str) -> Path:
     if p.is_dir():
         raise IsADirectoryError(f"{what} {str(p)!r} is a directory, not a file.")
     return p
-
-
-def _check_classes(classes: Sequence[Any], name: str = "classes") -> list[str]:
-    if isinstance(classes, str):
-        raise TypeError(
-            f"{name} must be a sequence of class names; got the string {classes!r}."
-        )
-    names = [str(c) for c in classes]
-    if any(not n for n in names):
-        raise ValueError(f"{name} must be non-empty strings; got {names}.")
-    if len(set(names)) != len(names):
-        raise ValueError(f"{name} must be unique; got {names}.")
-    return names
 
 
 def _parquet_document(table: Any) -> dict[str, Any] | None:
@@ -218,7 +211,7 @@ def soft_label_frame(
     if classes is None:
         names = [str(c) for c in range(k)]
     else:
-        names = _check_classes(classes)
+        names = check_class_names(classes)
         if len(names) != k:
             raise ValueError(
                 f"classes has {len(names)} names but proba has {k} columns; pass one"
@@ -619,7 +612,7 @@ def _votes_frame(
 ) -> tuple[pd.DataFrame, list[str] | None]:
     if classes is None and isinstance(L, pd.DataFrame):
         classes = L.attrs.get("classes")
-    names_of_classes = None if classes is None else _check_classes(classes)
+    names_of_classes = None if classes is None else check_class_names(classes)
     k = None if names_of_classes is None else len(names_of_classes)
     V = check_votes(L, cardinality=k)
     n, m = V.shape
@@ -676,7 +669,9 @@ def read_votes(path: PathLike) -> pd.DataFrame:
         table = _read_parquet_table(p, "a vote matrix")
         document = _check_document(_parquet_document(table), p, _VOTES)
         if document.get("classes") is not None:
-            classes = _check_classes(document["classes"], f"the classes of {str(p)!r}")
+            classes = check_class_names(
+                document["classes"], f"the classes of {str(p)!r}"
+            )
         frame: pd.DataFrame = table.to_pandas()
     else:
         try:

@@ -323,7 +323,7 @@ def test_duplicate_lf_names():
     ("classes", "match"),
     [
         (["a", "a"], "classes must be unique"),
-        (["a"], "at least two classes"),
+        (["a"], "at least 2 classes"),
         ("ab", "sequence of class names"),
     ],
 )

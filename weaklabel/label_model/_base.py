@@ -49,7 +49,8 @@ Subclasses join the load registry automatically (``__init_subclass__``), so
 ``load_label_model(path)`` rebuilds the right class from its name.
 
 Helpers a subclass that overrides ``fit`` (e.g. an online model) may call,
-kept stable: ``_classes_of(L)`` (module function: class names carried by L),
+kept stable: ``class_names_of(L)`` (from ``weaklabel._validation``: the class
+names carried by L),
 ``self._resolve_cardinality(L_raw, L_valid, y, classes) -> int``,
 ``self._validate_for_predict(L, method) -> validated L`` (fitted check, column
 count, LF names) and ``self._check_fitted(method)``.  ``argmax_ties`` is the
@@ -76,6 +77,7 @@ from weaklabel._validation import (
     check_gold,
     check_lf_names,
     check_votes,
+    class_names_of,
     lf_names_of,
 )
 from weaklabel.exceptions import NotFittedError
@@ -96,18 +98,6 @@ _TIE_BREAKS = ("random", "lowest", "abstain")
 _TIE_ATOL = 1e-10
 
 _BASE_ATTRIBUTES = ("n_lfs_in_", "lf_names_in_", "cardinality_", "classes_")
-
-
-def _classes_of(L: Any) -> list[str] | None:
-    """Class names carried by a vote matrix (DataFrame attrs or ``.classes``)."""
-    classes = None
-    if isinstance(L, pd.DataFrame):
-        classes = L.attrs.get("classes")
-    elif not isinstance(L, np.ndarray) and not sp.issparse(L):
-        classes = getattr(L, "classes", None)
-    if classes is None:
-        return None
-    return [str(c) for c in classes]
 
 
 def _max_vote(L: Any) -> int:
@@ -368,7 +358,7 @@ class BaseLabelModel(BaseEstimator):
         self._check_params()
         rng = as_generator(self.random_state)
         Lv = check_votes(L, owner=self._name, accept_sparse=True, compact=True)
-        classes = _classes_of(L)
+        classes = class_names_of(L)
         k = self._resolve_cardinality(L, Lv, y, classes)
         n, m = Lv.shape
         gold = None if y is None else check_gold(y, n, k)

@@ -441,8 +441,16 @@ def m_step(design: Design, post: FloatArray, hyper: Hyper) -> Params:
     """MAP estimates of every table from the posteriors (u, k)."""
     k, m = design.k, design.m
     w = design.counts
-    wq = w[:, None] * post
     n_c = np.asarray(w @ post, dtype=np.float64)  # expected rows per class
+    # count-weighted posteriors, (u, k): only the accuracy layout, cliques and
+    # the anchor need them (the confusion layout's statistics weigh inside)
+    wq: FloatArray | None = None
+    if (
+        design.layout != "confusion"
+        or design.cliques
+        or design.anchor_indicator is not None
+    ):
+        wq = w[:, None] * post
     n = float(n_c.sum())
 
     # class balance
@@ -460,6 +468,7 @@ def m_step(design: Design, post: FloatArray, hyper: Hyper) -> Params:
     else:
         N = None
         assert design.fired is not None
+        assert wq is not None
         fires = np.asarray(design.fired.T @ wq, dtype=np.float64).reshape(m, k)
     fires = np.minimum(fires, n_c[None, :])
 
@@ -492,6 +501,7 @@ def m_step(design: Design, post: FloatArray, hyper: Hyper) -> Params:
         assert design.entry_row is not None
         assert design.entry_lf is not None
         assert design.vote_class is not None
+        assert wq is not None
         vals = wq[design.entry_row, design.vote_class]
         correct = np.bincount(design.entry_lf, weights=vals, minlength=m)
     total = fires.sum(axis=1)
@@ -519,8 +529,9 @@ def m_step(design: Design, post: FloatArray, hyper: Hyper) -> Params:
         propensity=propensity,
         confusion=confusion,
     )
-    _clique_m_step(design, wq, n_c, params, hyper)
-    params.anchor_table = _anchor_m_step(design, wq, hyper)
+    if wq is not None:
+        _clique_m_step(design, wq, n_c, params, hyper)
+        params.anchor_table = _anchor_m_step(design, wq, hyper)
     return params
 
 

@@ -56,11 +56,11 @@ from weaklabel._validation import (
     check_int_param,
     check_real_param,
     check_votes,
+    class_names_of,
 )
 from weaklabel.label_model._base import (
     BaseLabelModel,
     _check_sample_weight,
-    _classes_of,
 )
 from weaklabel.label_model._patterns import (
     Patterns,
@@ -361,7 +361,7 @@ class OnlineLabelModel(BaseLabelModel):
         """Validate a chunk (setting the base attributes on the first); compress it."""
         if first:
             Lv = check_votes(L, owner=self._name, accept_sparse=True)
-            classes = _classes_of(L)
+            classes = class_names_of(L)
             k = self._resolve_cardinality(L, Lv, y, classes)
             self._record_input(L, Lv.shape[1], k, classes)
         else:
