@@ -17,8 +17,9 @@ small one-hot matrix of those sub-patterns, so
 Memory is two bytes per pattern and group (a tenth of the one-hot matrix's
 at k = 2); time is a few passes over the codes.  :class:`GroupedVotes`
 holds the codes; :func:`worth_grouping` says when it beats the sparse
-one-hot products (dense votes, not mostly abstains, k small enough for
-groups of two or more LFs).
+one-hot products (dense votes with clearly more votes per row than groups,
+and few classes: each class column is a pass of its own, so from k = 5 on
+the sparse products, which do all columns in one pass, are faster).
 """
 
 from __future__ import annotations
