@@ -552,16 +552,29 @@ def test_prediction_in_row_blocks_equals_prediction_at_once(
     np.testing.assert_array_equal(model.predict_proba(Lin), whole)
 
 
+@pytest.mark.parametrize(
+    ("k", "m", "every"),
+    [(3, 12, False), (2, 4, True)],  # 600 rows vs 4**8 + 4**5 codes; vs 3**5
+)
 def test_grouped_prediction_in_row_blocks_equals_prediction_at_once(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, k: int, m: int, every: bool
 ) -> None:
     from weaklabel.label_model import _em
 
-    data = make_votes(600, 12, 3, coverages=0.8, random_state=1)
+    data = make_votes(600, m, k, coverages=0.8, random_state=1)
     L = np.column_stack([data.L, data.L[:, 3]])  # an exact copy: a clique
-    model = LabelModel(cardinality=3, dependencies=[(0, 1)]).fit(L)
+    model = LabelModel(cardinality=k, dependencies=[(0, 1)]).fit(L)
     assert _em.predict_grouped(model._params())  # many votes per row
+    # rows as they are (not compressed to fewer patterns than codes)
+    monkeypatch.setattr(
+        "weaklabel.label_model._base.worth_compressing", lambda L: False
+    )
+    built = []
+    real = _em.all_sub_patterns
+    monkeypatch.setattr(_em, "all_sub_patterns", lambda *a: built.append(a) or real(*a))
     whole = model.predict_proba(L)
+    assert bool(built) == every  # tables of every code only when they pay
     monkeypatch.setattr(_em, "_PREDICT_BLOCK_BYTES", 100)  # blocks of 1-2 rows
     np.testing.assert_array_equal(model.predict_proba(L), whole)
     np.testing.assert_array_equal(model.predict_proba(L[::-1]), whole[::-1])
+    np.testing.assert_array_equal(model.predict_proba(L[:7]), whole[:7])

@@ -687,16 +687,24 @@ def predict_log_joint(
     """
     u = patterns.votes.shape[0]
     m = max(int(patterns.votes.shape[1]), 1)
+    grouped = (
+        params.confusion is not None
+        and not patterns.is_sparse
+        and predict_grouped(params)
+    )
     every = None
-    if params.confusion is not None and predict_grouped(params):
-        # the tables of every code, shared by the blocks
-        every = all_sub_patterns(m, k, group_size(k))
-    if every is not None and not patterns.is_sparse:
+    if grouped:
+        g = group_size(k)
         # per row: the codes (2 bytes per group) and a few k-wide rows
-        step = max(1, _PREDICT_BLOCK_BYTES // (2 * len(every) + 4 + 24 * k))
+        step = max(1, _PREDICT_BLOCK_BYTES // (2 * -(-m // g) + 4 + 24 * k))
+        n_codes = sum((k + 1) ** (min(m, s + g) - s) for s in range(0, m, g))
+        if u >= n_codes:
+            # the tables of every code, built once and shared by the blocks
+            # (the same sums as tables of the codes that occur)
+            every = all_sub_patterns(m, k, g)
     else:
         step = max(1, _PREDICT_BLOCK_VOTES // m)
-    args = (params, k, in_clique, cliques, clique_prior, anchor_weights, every)
+    args = (params, k, in_clique, cliques, clique_prior, anchor_weights, grouped, every)
     if u <= step:
         return _predict_log_joint_block(patterns, *args)
     out = np.empty((u, k))
@@ -719,19 +727,18 @@ def _predict_log_joint_block(
     cliques: list[tuple[tuple[int, ...], npt.NDArray[np.int64]]],
     clique_prior: float,
     anchor_weights: FloatArray | None,
+    grouped: bool,
     every: list[sp.csr_array] | None,
 ) -> FloatArray:
     """:func:`predict_log_joint` on one block of patterns.
 
-    Grouped codes where ``every`` (the code tables) is given, as decided by
-    :func:`predict_grouped` from the model alone, with a fixed group size:
-    a row's prediction does not depend on the rows predicted with it.  The
-    accuracy layout needs the one-hot matrix.
+    Grouped codes (with the tables ``every``, when given) where ``grouped``,
+    decided by :func:`predict_grouped` from the model alone, with a fixed
+    group size: a row's prediction does not depend on the rows predicted
+    with it.  The accuracy layout needs the one-hot matrix.
     """
     const = abstain_constant(params, in_clique) + _log(params.prior)
-    em = OneHotEM(
-        patterns, k, grouped=every is not None, group=group_size(k), every=every
-    )
+    em = OneHotEM(patterns, k, grouped=grouped, group=group_size(k), every=every)
     if params.confusion is not None:
         rel = em.relative_log_joint(singleton_log_table(params, in_clique), const)
     else:
