@@ -50,6 +50,7 @@ RESULTS_DIR = os.path.join(ROOT, "benchmarks", "results")
 
 OURS = ("LabelModel", "DawidSkene", "MajorityVote")
 PEERS = ("Snorkel LM", "Snorkel MV", "ck DS")
+ROUNDS_MAX_VOTES = 1_000_000 * 50  # --rounds applies up to 1M x 50
 RATIOS = (
     ("Snorkel LM", "LabelModel"),
     ("Snorkel MV", "MajorityVote"),
@@ -259,6 +260,28 @@ def run_child(
     return out
 
 
+def median_of_rounds(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One result from several fresh-process runs of a method on a size.
+
+    The run with the median cold time stands for the others; its cold and
+    warm times are replaced by the medians over the runs (warm: of each
+    run's fastest repeat call).  Any failed run makes the result that run's.
+    """
+    failed = [r for r in runs if r["status"] != "ok"]
+    if failed:
+        return failed[0]
+    order = sorted(runs, key=lambda r: r["seconds"])
+    out = dict(order[(len(order) - 1) // 2])
+    out["seconds"] = float(np.median([r["seconds"] for r in runs]))
+    warm = [r["warm_seconds"] for r in runs if r.get("warm_seconds") is not None]
+    if warm:
+        out["warm_seconds"] = float(np.median(warm))
+    out["rounds"] = [
+        {"seconds": r["seconds"], "warm_seconds": r.get("warm_seconds")} for r in runs
+    ]
+    return out
+
+
 def _fmt_cell(res: dict[str, Any] | None, limit: float) -> str:
     if res is None:
         return "-"
@@ -295,6 +318,14 @@ def main(argv: list[str] | None = None) -> int:
         default=2,
         help="fit + predict calls per child: the first is reported cold, the "
         "fastest of the others warm (default 2)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="fresh processes per method for sizes up to 1M x 50, run in turn"
+        " across the methods; cells give the medians (default 3; larger sizes"
+        " run once)",
     )
     parser.add_argument(
         "--big-peers",
@@ -342,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         path_L, path_y = make_data(size, data_dir)
         print(f"data {size.label}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        rounds = max(1, args.rounds) if size.n * size.m <= ROUNDS_MAX_VOTES else 1
+        to_run: list[tuple[str, float]] = []
         for method in methods:
             is_peer = method not in OURS
             limit = args.peer_limit if is_peer else args.ours_limit
@@ -369,14 +402,26 @@ def main(argv: list[str] | None = None) -> int:
                         file=sys.stderr,
                     )
                     continue
-            res = run_child(method, path_L, path_y, size.k, limit, args.repeat)
+            to_run.append((method, limit))
+        # Rounds in turn across the methods, so that a slow spell of the
+        # machine hits every method alike; the medians are reported.
+        runs: dict[str, list[dict[str, Any]]] = {method: [] for method, _ in to_run}
+        for round_no in range(rounds):  # loop over rounds of fresh processes
+            for method, limit in to_run:
+                if runs[method] and runs[method][-1]["status"] != "ok":
+                    continue  # failed once: not run again
+                res = run_child(method, path_L, path_y, size.k, limit, args.repeat)
+                runs[method].append(res)
+                print(
+                    f"{size.label:18s} {method:13s} {_fmt_cell(res, limit)}"
+                    + (f"  (round {round_no + 1} of {rounds})" if rounds > 1 else ""),
+                    file=sys.stderr,
+                )
+        for method, _ in to_run:
+            res = median_of_rounds(runs[method])
             results[(method, size.label)] = res
             if res["status"] == "ok":
                 last_ok[method] = (size, res["seconds"])
-            print(
-                f"{size.label:18s} {method:13s} {_fmt_cell(res, limit)}",
-                file=sys.stderr,
-            )
 
     # ------------------------------------------------------------------ report
     load_after = os.getloadavg()
@@ -388,7 +433,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{np.__version__}.  Each cell: seconds of the first fit + predict_proba "
         "call in a fresh process (cold: every page of memory is touched for the "
         "first time, which is slow on this VM), in parentheses the fastest of the "
-        f"next {args.repeat - 1} call(s) in the same process (warm) / peak RSS of "
+        f"next {args.repeat - 1} call(s) in the same process (warm); for sizes up "
+        f"to 1M x 50 both are medians over {max(1, args.rounds)} fresh processes "
+        "per method, run in turn across the methods / peak RSS of "
         "the process after the first call (MB, includes the interpreter, imports "
         "and the votes) / accuracy on the synthetic gold.  Snorkel LabelModel: n_epochs=500, "
         "lr=0.001; crowd-kit DS: n_iter=100, timed from its long table.  "
