@@ -33,6 +33,7 @@ import scipy.sparse as sp
 
 from weaklabel.label_model._grouped import (
     all_sub_patterns,
+    group_bounds,
     group_size,
     worth_grouping,
 )
@@ -694,14 +695,14 @@ def predict_log_joint(
     )
     every = None
     if grouped:
-        g = group_size(k)
+        bounds = group_bounds(m, group_size(k))
         # per row: the codes (2 bytes per group) and a few k-wide rows
-        step = max(1, _PREDICT_BLOCK_BYTES // (2 * -(-m // g) + 4 + 24 * k))
-        n_codes = sum((k + 1) ** (min(m, s + g) - s) for s in range(0, m, g))
+        step = max(1, _PREDICT_BLOCK_BYTES // (2 * len(bounds) + 4 + 24 * k))
+        n_codes = sum((k + 1) ** (stop - start) for start, stop in bounds)
         if u >= n_codes:
             # the tables of every code, built once and shared by the blocks
             # (the same sums as tables of the codes that occur)
-            every = all_sub_patterns(m, k, g)
+            every = all_sub_patterns(m, k, group_size(k))
     else:
         step = max(1, _PREDICT_BLOCK_VOTES // m)
     args = (params, k, in_clique, cliques, clique_prior, anchor_weights, grouped, every)

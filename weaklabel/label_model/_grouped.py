@@ -34,6 +34,7 @@ import scipy.sparse as sp
 __all__ = [
     "GroupedVotes",
     "all_sub_patterns",
+    "group_bounds",
     "group_size",
     "votes_per_row",
     "worth_grouping",
@@ -60,6 +61,11 @@ def group_size(cardinality: int, n_patterns: int | None = None) -> int:
         while g > 1 and g * base**g > n_patterns:
             g -= 1
     return g
+
+
+def group_bounds(n_lfs: int, group: int) -> list[tuple[int, int]]:
+    """First and past-the-end LF of each group of ``group`` neighbours."""
+    return [(s, min(n_lfs, s + group)) for s in range(0, n_lfs, group)]
 
 
 def votes_per_row(V: npt.NDArray[np.signedinteger]) -> float:
@@ -148,8 +154,8 @@ def all_sub_patterns(n_lfs: int, cardinality: int, group: int) -> list[sp.csr_ar
     """
     k = int(cardinality)
     out = []
-    for start in range(0, n_lfs, group):  # loop over groups of LFs (m / g)
-        size = min(n_lfs, start + group) - start
+    for start, stop in group_bounds(n_lfs, group):  # loop over groups of LFs
+        size = stop - start
         every = np.arange((k + 1) ** size, dtype=np.int64)
         out.append(_sub_one_hot(_decode(every, size, k), k))
     return out
@@ -205,7 +211,7 @@ class GroupedVotes:
                 f"group={g} LFs per group do not have 16-bit codes for"
                 f" cardinality={k}; use 1 to {group_size(k)}."
             )
-        bounds = [(s, min(m, s + g)) for s in range(0, m, g)]
+        bounds = group_bounds(m, g)
         codes: list[npt.NDArray[np.uint16]] = []
         subs: list[sp.csr_array] = []
         for i, (start, stop) in enumerate(bounds):  # loop over groups of LFs
