@@ -136,34 +136,72 @@ def _make_model(kind: str, cardinality: int | None, seed: int | None) -> Any:
     return cls(cardinality=cardinality, random_state=seed)
 
 
-def _gold_indices(y: pd.Series, classes: Sequence[str] | None) -> np.ndarray:
-    """Map a gold column (class names or indices, NaN = unknown) to indices."""
+#: Cell values read as "unknown" besides an empty cell and -1 (the spellings
+#: pandas reads as missing), unless they are class names.
+_UNKNOWN_TOKENS = frozenset({"na", "n/a", "#n/a", "nan", "null", "none", "<na>"})
+
+
+def _gold_indices(
+    y: pd.Series,
+    classes: Sequence[str] | None,
+    cardinality: int | None = None,
+    *,
+    source: str = "the gold file",
+) -> np.ndarray:
+    """Map a gold column to class indices, ``-1`` = unknown.
+
+    Each cell may be a class name, a class index ``0..k-1``, or unknown: an
+    empty (or blank) cell, a missing value (None/NaN/"NA"), or ``-1``.  Class
+    names are matched first, so a class named like an index wins.
+    """
+    text = y.astype("string").str.strip()
+    out = np.full(len(y), -1, dtype=np.int64)
+    todo = (text.notna() & (text != "")).to_numpy()
     if classes is not None:
-        lookup = {str(c): i for i, c in enumerate(classes)}
-        as_str = y.astype("string")
-        out = np.full(len(y), -1, dtype=np.int64)
-        known = y.notna().to_numpy()
-        names = as_str[known]
-        mapped = names.map(lookup)
-        if mapped.isna().any():
-            # maybe indices were given
-            numeric = pd.to_numeric(names, errors="coerce")
-            ok = numeric.notna() & (numeric >= -1) & (numeric < len(classes))
-            if not ok.all():
-                bad = names[~ok].iloc[0]
-                raise CLIError(
-                    f"Gold label {bad!r} is not a known class; expected one of"
-                    f" {list(classes)} or an index in 0..{len(classes) - 1}."
-                )
-            mapped = numeric
-        out[known] = mapped.to_numpy(dtype=np.int64)
+        lookup = {str(c).strip(): i for i, c in enumerate(classes)}
+        named = text.map(lookup).to_numpy(dtype="float64", na_value=np.nan)
+        hit = todo & ~np.isnan(named)
+        out[hit] = named[hit].astype(np.int64)
+        todo &= ~hit
+        cardinality = len(classes)
+    numeric = pd.to_numeric(text, errors="coerce").to_numpy(
+        dtype="float64", na_value=np.nan
+    )
+    with np.errstate(invalid="ignore"):
+        whole = todo & (numeric == np.floor(numeric))
+        hi = np.inf if cardinality is None else cardinality
+        index_ok = whole & (numeric >= 0) & (numeric < hi)
+    out[index_ok] = numeric[index_ok].astype(np.int64)
+    todo &= ~(index_ok | (whole & (numeric == -1)))
+    if todo.any():
+        todo &= ~text.str.lower().isin(_UNKNOWN_TOKENS).to_numpy(dtype=bool)
+    if not todo.any():
         return out
-    numeric = pd.to_numeric(y, errors="coerce")
-    if numeric[y.notna()].isna().any():
+    bad_rows = np.flatnonzero(todo)
+    first = int(bad_rows[0])
+    where = (
+        f"{y.iloc[first]!r} in column {y.name!r} of {source} (data row {first + 1};"
+        f" {len(bad_rows)} bad cell{'s' if len(bad_rows) > 1 else ''} in all)"
+    )
+    unknown = "an empty cell or -1 for an unknown label"
+    if classes is not None:
         raise CLIError(
-            "Gold labels must be class indices when the classes are unknown."
+            f"Gold label {where} is not a known class. Expected a class name"
+            f" {list(classes)}, a class index 0..{len(classes) - 1}, or {unknown};"
+            " fix those cells or pick another column with --gold-column."
         )
-    return numeric.fillna(-1).to_numpy(dtype=np.int64)
+    indices = (
+        "0..k-1 (k = the number of classes)"
+        if cardinality is None
+        else f"0..{cardinality - 1}"
+    )
+    raise CLIError(
+        f"Gold label {where} is not a class index, and the votes file names no"
+        " classes (a CSV votes file stores none), so class names cannot be"
+        f" matched. Give the gold as class indices {indices} ({unknown}), or"
+        " write the votes as Parquet (weaklabel apply --out votes.parquet),"
+        " which keeps the class names."
+    )
 
 
 # --------------------------------------------------------------------- commands
@@ -197,23 +235,67 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_gold_table(path: str) -> pd.DataFrame:
+    """Read a gold file; in CSV/TSV every line after the header is a row.
+
+    pandas skips blank lines by default, but in a one-column gold file a blank
+    line is an empty cell (unknown label), so blank lines are kept; cells are
+    read as text so that only the gold rules decide what is unknown.
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in {".csv", ".tsv"} or not p.is_file():
+        return read_table(p)
+    try:
+        return pd.read_csv(
+            p,
+            sep="\t" if suffix == ".tsv" else ",",
+            skip_blank_lines=False,
+            keep_default_na=False,
+            dtype=str,
+        )
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"Could not read {str(p)!r}: {exc}") from exc
+
+
+def _is_blank(df: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell is missing or empty (blank lines of a CSV)."""
+    text = df.astype("string").apply(lambda col: col.str.strip())
+    blank: np.ndarray = np.asarray((text.isna() | (text == "")).all(axis=1), bool)
+    return blank
+
+
 def _read_gold(args: argparse.Namespace, L: pd.DataFrame) -> np.ndarray | None:
-    """Gold labels of ``--gold`` / ``--gold-column`` as indices (-1 = unknown)."""
+    """Gold labels of ``--gold`` / ``--gold-column`` as indices (-1 = unknown).
+
+    One gold row per vote row; an empty cell (a blank line in a one-column
+    CSV), a missing value or -1 means unknown.  Blank lines at the end of the
+    file beyond the vote rows are not rows.
+    """
     if args.gold is None:
         return None
-    df = read_table(args.gold)
-    if args.gold_column not in df.columns:
+    column = "label" if args.gold_column is None else args.gold_column
+    df = _read_gold_table(args.gold)
+    if column not in df.columns:
         raise CLIError(
-            f"Gold file {args.gold!r} has no column {args.gold_column!r}; columns"
+            f"Gold file {args.gold!r} has no column {column!r}; columns"
             f" are {list(df.columns)}. Pick one with --gold-column."
         )
+    if len(df) > len(L) and _is_blank(df.iloc[len(L) :]).all():
+        df = df.iloc[: len(L)]
     if len(df) != len(L):
         raise CLIError(
             f"Gold file {args.gold!r} has {len(df)} rows but the votes file has"
-            f" {len(L)}; the gold file must have one row per vote row (leave the"
-            " gold cell empty where the label is unknown)."
+            f" {len(L)}; the gold file must have one row per vote row, in the"
+            " same order (leave the gold cell empty, or write -1, where the label"
+            " is unknown)."
         )
-    return _gold_indices(df[args.gold_column], _classes_of(L, None))
+    return _gold_indices(
+        df[column],
+        _classes_of(L, None),
+        getattr(args, "cardinality", None),
+        source=repr(args.gold),
+    )
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
@@ -347,6 +429,12 @@ def _add_common_apply(p: argparse.ArgumentParser) -> None:
     )
 
 
+_GOLD_COLUMN_HELP = (
+    "column of --gold holding the labels: class names or indices 0..k-1, empty"
+    " or -1 = unknown (default: label)"
+)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="weaklabel",
@@ -375,8 +463,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("summary", help="print coverage/overlaps/conflicts per LF")
     p.add_argument("--votes", required=True)
-    p.add_argument("--gold", default=None, help="data file holding gold labels")
-    p.add_argument("--gold-column", default="label")
+    p.add_argument(
+        "--gold",
+        default=None,
+        help="data file with gold labels, one row per vote row (empty = unknown)",
+    )
+    p.add_argument("--gold-column", default=None, help=_GOLD_COLUMN_HELP)
     p.add_argument("--model", default=None, help="fitted label model (JSON)")
     p.set_defaults(func=_cmd_summary)
 
@@ -392,7 +484,7 @@ def _build_parser() -> argparse.ArgumentParser:
             default=None,
             help="data file with gold labels, one row per vote row (empty = unknown)",
         )
-        p.add_argument("--gold-column", default="label")
+        p.add_argument("--gold-column", default=None, help=_GOLD_COLUMN_HELP)
         p.set_defaults(func=_cmd_fit)
 
     p = sub.add_parser("predict", help="soft labels from a fitted model")
@@ -454,6 +546,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    if "gold" in vars(args) and args.gold is None and args.gold_column is not None:
+        print(
+            f"weaklabel {args.command}: error: --gold-column needs --gold FILE (the"
+            " file holding that column); add --gold or drop --gold-column.",
+            file=sys.stderr,
+        )
+        return 2
     if args.progress is None:
         args.progress = sys.stderr.isatty()
     if args.debug:  # configure only our own logger, never the root logger

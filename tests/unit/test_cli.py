@@ -390,3 +390,204 @@ def test_fit_rejects_a_gold_file_of_another_length(
     err = capsys.readouterr().err
     assert "has 2 rows but the votes file has 8" in err
     assert not (workdir / "m.json").exists()
+
+
+# ------------------------------------------------------------ gold label files
+# The 8 rows of TEXTS; classes ["ham", "spam"] (ham = 0, spam = 1).
+GOLD = [1, -1, -1, 1, 0, -1, -1, 0]
+
+
+def _fit_gold(votes: Path, gold: Path, *extra: str) -> tuple[int, Path]:
+    """``weaklabel fit`` with ``--gold gold``; return the exit code and model path."""
+    model = votes.parent / "model.json"
+    argv = ["fit", "--votes", str(votes), "--out", str(model), "--gold", str(gold)]
+    return main([*argv, *extra]), model
+
+
+def _assert_matches_api(votes: Path, model: Path, y: list[int]) -> None:
+    """The CLI's fitted model equals ``LabelModel(...).fit(L, y)``."""
+    from weaklabel import LabelModel
+    from weaklabel.label_model import load_label_model
+
+    L = read_votes(votes)
+    expected = LabelModel(cardinality=2, random_state=0).fit(L, y)
+    fitted = load_label_model(model)
+    np.testing.assert_allclose(fitted.class_prior_, expected.class_prior_)
+    np.testing.assert_allclose(fitted.predict_proba(L), expected.predict_proba(L))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "label\nspam\n\n\nspam\nham\n\n\nham\n",  # trailing newline: no extra row
+        "label\nspam\n\n\nspam\nham\n\n\nham",  # no trailing newline
+        "label\nspam\n\n\nspam\nham\n\n\nham\n\n\n",  # surplus blank lines at the end
+        "label\r\nspam\r\n\r\n\r\nspam\r\nham\r\n\r\n\r\nham\r\n",  # CRLF
+        "label\nspam\n  \n\nspam\nham\n\t\n\nham\n",  # whitespace-only cells
+    ],
+)
+def test_fit_gold_blank_lines_of_a_one_column_csv_are_unknown_rows(
+    workdir: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    votes = _apply_votes(workdir)
+    gold = workdir / "gold.csv"
+    gold.write_bytes(text.encode())
+    code, model = _fit_gold(votes, gold)
+    assert code == 0, capsys.readouterr().err
+    assert "(4 with gold)" in capsys.readouterr().out
+    _assert_matches_api(votes, model, GOLD)
+
+
+def test_fit_gold_trailing_blank_lines_are_unknown_rows_when_needed(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    votes = _apply_votes(workdir)
+    gold = workdir / "gold.csv"
+    gold.write_text("label\nspam\nham\n\nspam\n\n\n\n\n")  # rows 5-8 unknown
+    code, model = _fit_gold(votes, gold)
+    assert code == 0, capsys.readouterr().err
+    _assert_matches_api(votes, model, [1, 0, -1, 1, -1, -1, -1, -1])
+
+
+def test_fit_gold_csv_with_blank_lines_of_another_length_is_rejected(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    votes = _apply_votes(workdir)
+    gold = workdir / "gold.csv"
+    gold.write_text("label\nspam\n\nham\n")
+    code, model = _fit_gold(votes, gold)
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "has 3 rows but the votes file has 8" in err
+    assert not model.exists()
+
+
+def test_fit_gold_empty_cell_of_a_several_column_csv_is_unknown(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    votes = _apply_votes(workdir)
+    gold = workdir / "gold.csv"
+    rows = ["spam", "", "", "spam", "ham", "", "", "ham"]
+    body = "".join(f"{i},{lab},x\n" for i, lab in enumerate(rows))
+    gold.write_text("id,label,note\n" + body)
+    code, model = _fit_gold(votes, gold)
+    assert code == 0, capsys.readouterr().err
+    _assert_matches_api(votes, model, GOLD)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
+def test_fit_gold_empty_string_none_and_blank_mean_unknown(
+    workdir: Path, capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    votes = _apply_votes(workdir)
+    gold = workdir / f"gold{suffix}"
+    labels = ["spam", "", None, "spam", "ham", "  ", "", "ham"]
+    frame = pd.DataFrame({"label": labels})
+    if suffix == ".parquet":
+        frame.to_parquet(gold)
+    else:
+        frame.to_json(gold, orient="records", lines=True)
+    code, model = _fit_gold(votes, gold)
+    assert code == 0, capsys.readouterr().err
+    _assert_matches_api(votes, model, GOLD)
+
+
+def test_fit_gold_class_names_mix_with_indices_and_minus_one(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    votes = _apply_votes(workdir)
+    gold = workdir / "gold.csv"
+    gold.write_text("label\nspam\n-1\nNA\n1\nham\n-1\n\n0\n")
+    code, model = _fit_gold(votes, gold)
+    assert code == 0, capsys.readouterr().err
+    _assert_matches_api(votes, model, GOLD)
+    # -1 as an integer (JSON Lines) next to class names
+    jsonl = workdir / "gold.jsonl"
+    labels: list[object] = ["spam", -1, None, "spam", "ham", -1, -1, "ham"]
+    pd.DataFrame({"label": labels}).to_json(jsonl, orient="records", lines=True)
+    code, model = _fit_gold(votes, jsonl)
+    assert code == 0, capsys.readouterr().err
+    _assert_matches_api(votes, model, GOLD)
+
+
+def test_fit_gold_class_names_win_over_missing_value_spellings(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    votes = workdir / "votes.parquet"
+    from weaklabel.io import write_votes
+
+    write_votes(votes, read_votes(_apply_votes(workdir)), classes=["NA", "None"])
+    gold = workdir / "gold.csv"
+    gold.write_text("label\nNone\n\n\nNone\nNA\n\n-1\nNA\n")
+    code, model = _fit_gold(votes, gold)
+    assert code == 0, capsys.readouterr().err
+    _assert_matches_api(votes, model, GOLD)
+
+
+@pytest.mark.parametrize("bad", ["hamm", "2", "-2", "0.5"])
+def test_fit_gold_rejection_names_the_value_the_forms_and_the_fix(
+    workdir: Path, capsys: pytest.CaptureFixture[str], bad: str
+) -> None:
+    votes = _apply_votes(workdir)
+    gold = workdir / "gold.csv"
+    gold.write_text(f"label\nspam\n\n{bad}\nspam\nham\n\n\nham\n")
+    code, model = _fit_gold(votes, gold)
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"Gold label {bad!r}" in err
+    assert "data row 3" in err
+    assert "['ham', 'spam']" in err  # class names
+    assert "0..1" in err  # indices
+    assert "empty cell or -1" in err  # unknown
+    assert "fix those cells" in err
+    assert not model.exists()
+
+
+def test_fit_gold_names_with_csv_votes_says_how_to_fix(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    votes = workdir / "votes.csv"
+    read_votes(_apply_votes(workdir)).to_csv(votes)  # CSV keeps no class names
+    gold = workdir / "gold.csv"
+    gold.write_text("label\nspam\n\n\nspam\nham\n\n\nham\n")
+    code, model = _fit_gold(votes, gold, "--cardinality", "2")
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "Gold label 'spam'" in err
+    assert "indices 0..1" in err
+    assert "Parquet" in err
+    assert not model.exists()
+    gold.write_text("label\n1\n\n\n1\n0\n\n-1\n0\n")  # indices work
+    code, model = _fit_gold(votes, gold, "--cardinality", "2")
+    assert code == 0, capsys.readouterr().err
+    _assert_matches_api(votes, model, GOLD)
+
+
+@pytest.mark.parametrize("command", ["fit", "summary"])
+def test_gold_column_without_gold_is_a_usage_error(
+    workdir: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    votes = _apply_votes(workdir)
+    model = workdir / "model.json"
+    argv = [command, "--votes", str(votes), "--gold-column", "label"]
+    if command == "fit":
+        argv += ["--out", str(model)]
+    capsys.readouterr()
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert "--gold-column needs --gold" in captured.err
+    assert captured.out == ""
+    assert not model.exists()
+
+
+def test_summary_reads_gold_with_blank_lines(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    votes = _apply_votes(workdir)
+    gold = workdir / "gold.csv"
+    gold.write_text("y\nspam\n\n\nspam\nham\n\n\nham\n")
+    capsys.readouterr()
+    code = main(["summary", "--votes", str(votes), "--gold", str(gold),
+                 "--gold-column", "y"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert "Emp. Acc." in capsys.readouterr().out
