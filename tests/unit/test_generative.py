@@ -105,6 +105,75 @@ def test_e_step_matches_bayes_rule_accuracy_parametrization(k):
     np.testing.assert_allclose(model.predict_proba(patterns), expected, rtol=1e-9)
 
 
+def test_accuracy_parametrization_scores_one_sided_lfs_by_their_own_column():
+    rng = np.random.default_rng(3)
+    k, m = 3, 3
+    # LF 0 and 2 only ever vote class 0 and 2; LF 1 votes every class
+    votes = [(-1, 0), tuple(range(-1, k)), (-1, 2)]
+    patterns = np.array(list(itertools.product(*votes)))
+    model = LabelModel(cardinality=k, parametrization="accuracy", mv_anchor=False).fit(
+        patterns
+    )
+    np.testing.assert_array_equal(model.lf_polarity_, [0, -1, 2])
+    model.class_prior_ = rng.dirichlet(np.ones(k))
+    model.lf_fire_rate_ = rng.uniform(0.1, 0.9, size=(m, k))
+    model.lf_accuracy_ = rng.uniform(0.3, 0.9, size=m)
+    model.lf_propensity_ = rng.dirichlet(np.ones(k), size=m)
+    model.lf_own_vote_ = rng.uniform(0.2, 1.0, size=(m, k))
+    a, r = model.lf_accuracy_, model.lf_propensity_
+    conf = (1 - a)[:, None, None] * r[:, None, :] / (1 - r[:, :, None])
+    conf[:, np.arange(k), np.arange(k)] = a[:, None]
+    for j, own in ((0, 0), (2, 2)):  # P(own vote | c, fires); other votes unseen
+        conf[j] = 0.0
+        conf[j, :, own] = model.lf_own_vote_[j]
+    expected = np.array(
+        [
+            _brute_force(
+                p,
+                model.class_prior_,
+                model.lf_fire_rate_,
+                conf,
+                (),
+                np.ones((1, k)),
+                [()],
+            )
+            for p in patterns
+        ]
+    )
+    np.testing.assert_allclose(model.predict_proba(patterns), expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("k", [2, 4])
+def test_accuracy_parametrization_equals_confusion_rows_on_one_sided_lfs(k):
+    # the own column of a one-sided LF is estimated as the confusion rows'
+    rng = np.random.default_rng(k)
+    n, m = 3000, 10
+    y = rng.integers(0, k, n)
+    L = np.full((n, m), -1)
+    for j in range(m):
+        own = j % k
+        fires = rng.random(n) < np.where(y == own, rng.uniform(0.1, 0.6), 0.05)
+        L[fires, j] = own
+    acc = LabelModel(cardinality=k, parametrization="accuracy").fit(L)
+    conf = LabelModel(cardinality=k, parametrization="confusion").fit(L)
+    np.testing.assert_allclose(acc.predict_proba(L), conf.predict_proba(L), atol=1e-9)
+    assert acc.lf_confusion_ is None
+
+
+@pytest.mark.parametrize("k", [2, 5])
+def test_accuracy_parametrization_survives_an_lf_voting_one_class_everywhere(k):
+    # One accuracy cannot say "votes class 0 whatever the class"; such an LF
+    # used to be explained by a class balance collapsed onto class 0.
+    data = make_votes(4000, 8, k, random_state=1)
+    L = data.L.astype(np.int64)
+    scores = {}
+    for name, votes in (("without", L), ("with", np.c_[L, np.zeros(len(L), int)])):
+        model = LabelModel(cardinality=k, parametrization="accuracy").fit(votes)
+        scores[name] = model.score(votes, data.y, tie_break="lowest")
+        assert model.class_prior_.max() < 0.6, name  # balanced classes
+    assert scores["with"] >= scores["without"] - 0.01
+
+
 # ------------------------------------------------------------- recovery
 def test_recovers_known_accuracies_and_balance():
     data = make_votes(20000, 8, 3, class_balance=[0.5, 0.3, 0.2], random_state=0)

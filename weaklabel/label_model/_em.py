@@ -131,6 +131,10 @@ class Params:
     clique_tables: list[FloatArray] = field(default_factory=list)  # (n_cfg, k)
     clique_class_weight: list[FloatArray] = field(default_factory=list)  # (k,)
     anchor_table: FloatArray | None = None  # (k + 1, k) P(anchor vote | y)
+    # accuracy layout: (m, k) P(vote = the LF's one class | y = c, votes) of
+    # every one-sided LF (rows of the other LFs unused), or None
+    own_vote: FloatArray | None = None
+    polarity: npt.NDArray[np.int64] | None = None  # (m,) class voted, or -1
 
 
 def config_codes(votes: npt.NDArray[np.integer], k: int) -> npt.NDArray[np.int64]:
@@ -374,20 +378,31 @@ def accuracy_terms(
     """Terms of the accuracy layout: (G (m,k), D (m,k), E (m,k)).
 
     For a vote ``v`` of LF ``j`` the log-likelihood relative to abstaining is
-    ``G[j, c] + E[j, v] + [v == c] * D[j, v]``.
+    ``G[j, c] + E[j, v] + [v == c] * D[j, v]``.  An LF that only ever voted
+    one class (``params.polarity``) is scored by its own column
+    ``params.own_vote`` instead (``D = E = 0``; see :func:`own_vote_rates`):
+    one accuracy cannot express a vote that is the same whatever the class,
+    and EM would otherwise explain an LF voting one class on most rows by a
+    class balance collapsed onto that class.
     """
     k = params.fire.shape[1]
     a = np.clip(params.accuracy, 1e-6, 1 - 1e-6)[:, None]
     r = np.clip(params.propensity, 1e-9, 1 - 1e-9)
+    fire_log = _log(params.fire) - _abstain_log(params)
     if k == 2:
         # Off-diagonal mass (1 - a) all goes to the single other class.
-        G = _log(params.fire) - _abstain_log(params)
+        G = fire_log.copy()
         E = np.broadcast_to(np.log1p(-a), r.shape).copy()
         D = np.broadcast_to(np.log(a) - np.log1p(-a), r.shape).copy()
     else:
-        G = _log(params.fire) - _abstain_log(params) - np.log1p(-r)
+        G = fire_log - np.log1p(-r)
         E = np.log1p(-a) + np.log(r)
         D = np.log(a) - np.log1p(-a) - np.log(r) + np.log1p(-r)
+    if params.polarity is not None and params.own_vote is not None:
+        one = params.polarity >= 0
+        G[one] = fire_log[one] + _log(params.own_vote[one])
+        D[one] = 0.0
+        E[one] = 0.0
     for X in (G, D, E):
         X[in_clique] = 0.0
     return G, D, E
@@ -530,10 +545,52 @@ def m_step(design: Design, post: FloatArray, hyper: Hyper) -> Params:
         propensity=propensity,
         confusion=confusion,
     )
+    if N is None and hyper.polarity is not None:
+        params.polarity = hyper.polarity
+        params.own_vote = own_vote_rates(
+            fires, accuracy, propensity, hyper.polarity, hyper
+        )
     if wq is not None:
         _clique_m_step(design, wq, n_c, params, hyper)
         params.anchor_table = _anchor_m_step(design, wq, hyper)
     return params
+
+
+def own_vote_rates(
+    fires: FloatArray,
+    accuracy: FloatArray,
+    propensity: FloatArray,
+    polarity: npt.NDArray[np.int64],
+    hyper: Hyper,
+) -> FloatArray:
+    """P(vote = own class | y = c, LF votes) of one-sided LFs, (m, k).
+
+    The own column of the confusion rows that the confusion layout would
+    estimate: the expected votes ``fires`` (m, k), all for the LF's one
+    class, plus ``confusion_prior`` pseudo-votes spread as the accuracy
+    model spreads them and ``accuracy_prior`` on the diagonal.  Cost linear
+    in k.  Rows of LFs that vote several classes are 1 (unused).
+    """
+    m, k = fires.shape
+    out = np.ones((m, k))
+    one = np.flatnonzero(polarity >= 0)
+    if one.size == 0:
+        return out
+    own = polarity[one]
+    is_own = np.arange(k)[None, :] == own[:, None]  # (s, k)
+    a = accuracy[one][:, None]
+    p = propensity[one]
+    if k == 2:
+        off = np.ones((one.size, k))
+    else:  # share of the wrong votes of a class-c row that go to the own class
+        p_own = p[np.arange(one.size), own][:, None]
+        off = p_own / np.maximum(1.0 - p, _EPS)
+    onecoin = np.where(is_own, a, (1.0 - a) * off)
+    t = np.asarray(hyper.confusion_prior, dtype=np.float64)[one][:, None]
+    d = np.asarray(hyper.accuracy_prior, dtype=np.float64)[one][:, None]
+    f = fires[one]
+    out[one] = (f + t * onecoin + d * is_own + 1e-3 / k) / (f + t + d + 1e-3)
+    return out
 
 
 def monotone_rates(

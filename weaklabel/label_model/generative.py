@@ -229,6 +229,14 @@ class LabelModel(BaseLabelModel):
         Fraction of each LF's votes that go to each class.
     lf_abstain_informative_ : ndarray of shape (n_lfs_in_,), dtype bool
         Whether the LF's abstains were allowed to depend on the class.
+    lf_polarity_ : ndarray of shape (n_lfs_in_,), dtype int64
+        The one class each LF voted in ``fit``, or -1 for an LF that voted
+        several classes (or none).
+    lf_own_vote_ : ndarray of shape (n_lfs_in_, k) or None
+        Accuracy parametrization: P(LF votes its one class | y = c, LF votes)
+        of every one-sided LF (the own column of the confusion rows, which a
+        single accuracy cannot express; 1 in the rows of the other LFs).
+        None with confusion rows.
     cliques_ : list of tuple of int
         LF indices modelled jointly.
     dependencies_ : list of (str, str)
@@ -300,6 +308,8 @@ class LabelModel(BaseLabelModel):
         "lf_confusion_",
         "lf_propensity_",
         "lf_abstain_informative_",
+        "lf_polarity_",
+        "lf_own_vote_",
         "cliques_",
         "dependencies_",
         "clique_tables_",
@@ -664,6 +674,9 @@ class LabelModel(BaseLabelModel):
         self.lf_confusion_ = params.confusion
         self.lf_propensity_ = params.propensity
         self.lf_abstain_informative_ = np.isfinite(hyper.abstain_prior)
+        assert hyper.polarity is not None
+        self.lf_polarity_ = hyper.polarity
+        self.lf_own_vote_ = params.own_vote
         self.cliques_ = [tuple(c.members) for c in design.cliques]
         self.clique_codes_ = [c.codes for c in design.cliques]
         self.clique_tables_ = list(params.clique_tables)
@@ -695,6 +708,10 @@ class LabelModel(BaseLabelModel):
             anchor_table=None
             if self.anchor_table_ is None
             else np.asarray(self.anchor_table_, dtype=np.float64),
+            own_vote=None
+            if self.lf_own_vote_ is None
+            else np.asarray(self.lf_own_vote_, dtype=np.float64),
+            polarity=np.asarray(self.lf_polarity_, dtype=np.int64),
         )
 
     def _predict_proba_patterns(self, patterns: Patterns) -> npt.NDArray[np.float64]:
