@@ -77,8 +77,13 @@ def check_real_param(
     low: float | None = None,
     high: float | None = None,
     low_inclusive: bool = True,
+    allow_inf: bool = False,
+    alternatives: str = "",
 ) -> float:
     """Check that a parameter is a finite real number in range and return it.
+
+    ``allow_inf`` also accepts positive infinity; ``alternatives`` names the
+    other accepted values (e.g. ``"'auto'"``) in the error message.
 
     Examples
     --------
@@ -88,7 +93,7 @@ def check_real_param(
     ok = (
         isinstance(value, Real)
         and not isinstance(value, bool)
-        and bool(np.isfinite(float(value)))
+        and (bool(np.isfinite(float(value))) or (allow_inf and float(value) > 0))
     )
     if ok and low is not None:
         ok = value >= low if low_inclusive else value > low
@@ -101,9 +106,11 @@ def check_real_param(
         if high is not None:
             bounds.append(f"<= {high}")
         rng = " and ".join(bounds)
+        kind = "a float (np.inf allowed)" if allow_inf else "a finite float"
+        alt = f", or {alternatives}" if alternatives else ""
         raise ValueError(
-            f"The {name!r} parameter of {owner} must be a finite float"
-            f"{' ' + rng if rng else ''}. Got {value!r} instead."
+            f"The {name!r} parameter of {owner} must be {kind}"
+            f"{' ' + rng if rng else ''}{alt}. Got {value!r} instead."
         )
     return float(value)
 
@@ -143,6 +150,11 @@ def as_generator(random_state: RandomStateLike) -> np.random.Generator:
             raise TypeError(
                 f"random_state must be an int, a numpy Generator or None; got"
                 f" {_describe(random_state)}."
+            )
+        if random_state is not None and random_state < 0:
+            raise ValueError(
+                f"random_state must be a non-negative int seed; got {random_state}."
+                " Pass a seed >= 0, a numpy Generator or None."
             )
         return np.random.default_rng(random_state)
     if isinstance(random_state, np.random.Generator):
@@ -262,6 +274,13 @@ def _sparse_to_dense(
     return dense
 
 
+def _unwrap_crowd_votes(L: Any) -> Any:
+    """The sparse matrix of a :class:`weaklabel.crowd.CrowdVotes`, else ``L``."""
+    from weaklabel.crowd import CrowdVotes  # the crowd module imports this one
+
+    return L.votes if isinstance(L, CrowdVotes) else L
+
+
 def check_votes(
     L: Any,
     *,
@@ -330,6 +349,7 @@ def check_votes(
         raise TypeError(
             f"{name}{who} must be a vote matrix of shape (n_samples, n_lfs); got None."
         )
+    L = _unwrap_crowd_votes(L)
     if sp.issparse(L):
         coo = sp.coo_array(L)
         if coo.ndim != 2:

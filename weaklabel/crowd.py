@@ -32,7 +32,9 @@ class CrowdVotes:
     ----------
     votes : scipy.sparse.csr_array of shape (n_items, n_workers)
         Stores ``class index + 1`` for every answer; entries that are not
-        stored are abstains.  Pass it to a label model's ``fit`` as is.
+        stored are abstains.  Pass it (or the ``CrowdVotes`` object itself,
+        which also carries the class names and worker ids) to a label
+        model's ``fit`` as is.
     items : pandas.Index
         The item ids, position = row of ``votes``.
     workers : pandas.Index
@@ -45,6 +47,12 @@ class CrowdVotes:
     items: pd.Index
     workers: pd.Index
     classes: tuple[Any, ...]
+
+    @property
+    def lf_names(self) -> list[str]:
+        """The worker ids as strings: the LF names a label model fitted on
+        this object reports (``lf_names_in_``)."""
+        return [str(w) for w in self.workers]
 
     @property
     def shape(self) -> tuple[int, int]:

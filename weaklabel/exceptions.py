@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 from sklearn.exceptions import ConvergenceWarning as _SkConvergenceWarning
@@ -14,6 +16,26 @@ __all__ = [
     "WeakLabelError",
     "WeakLabelWarning",
 ]
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def user_stacklevel() -> int:
+    """``stacklevel`` for :func:`warnings.warn` that points at the user's code.
+
+    Counts the frames from the caller of this function up to the first one
+    outside the weaklabel package, so that a warning raised deep inside
+    ``fit`` is reported at the line that called ``fit``.
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and os.path.abspath(
+        frame.f_code.co_filename
+    ).startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 class WeakLabelError(Exception):

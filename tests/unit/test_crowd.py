@@ -30,6 +30,19 @@ def test_basic_names():
     assert cv.votes.nnz == 5
 
 
+def test_label_models_fit_the_crowd_votes_object_itself():
+    from weaklabel import DawidSkene, LabelModel, MajorityVote
+
+    cv = votes_from_long_table(_toy())
+    for model in (LabelModel(), DawidSkene(), MajorityVote()):
+        model.fit(cv)
+        assert model.classes_ == ["cat", "dog"]
+        assert model.lf_names_in_ == ["w1", "w2", "w3"]
+        np.testing.assert_array_equal(
+            model.predict_proba(cv), model.predict_proba(cv.votes)
+        )
+
+
 def test_explicit_classes_order_and_unused_class():
     cv = votes_from_long_table(_toy(), classes=["dog", "cat", "bird"])
     assert cv.classes == ("dog", "cat", "bird")

@@ -127,6 +127,7 @@ def test_convergence_warning_names_the_fix():
     with pytest.warns(ConvergenceWarning, match="max_iter=1") as record:
         model = DawidSkene(max_iter=1, tol=0.0).fit(data.L)
     assert "Increase max_iter" in str(record[0].message)
+    assert record[0].filename == __file__  # points at the call of fit
     assert model.n_iter_ == 1
     assert model.converged_ is False
 

@@ -333,6 +333,17 @@ def test_lfs_that_never_or_always_vote_and_all_abstain_rows():
     np.testing.assert_allclose(proba[:50], np.repeat(proba[:1], 50, axis=0))
 
 
+def test_uninformative_abstains_give_all_abstain_rows_the_class_prior():
+    data = make_votes(2000, 6, 2, class_balance=[0.7, 0.3], random_state=4)
+    L = data.L.astype(np.int64).copy()
+    L[:20] = -1
+    model = LabelModel(cardinality=2, abstain_prior=np.inf).fit(L)
+    assert not model.lf_abstain_informative_.any()
+    proba = model.predict_proba(L[:20])
+    np.testing.assert_allclose(proba, np.tile(model.class_prior_, (20, 1)))
+    assert abs(model.class_prior_[0] - 0.7) < 0.05
+
+
 def test_multi_class_lfs_all_abstain_rows_get_the_class_prior():
     data = make_votes(2000, 6, 3, class_balance=[0.6, 0.3, 0.1], random_state=2)
     L = data.L.astype(np.int64).copy()
@@ -361,8 +372,14 @@ def test_deterministic_and_warns_when_not_converged():
     a = LabelModel(cardinality=3, random_state=1).fit(data.L).predict_proba(data.L)
     b = LabelModel(cardinality=3, random_state=2).fit(data.L).predict_proba(data.L)
     np.testing.assert_array_equal(a, b)
-    with pytest.warns(ConvergenceWarning, match="max_iter=1"):
+    with pytest.warns(ConvergenceWarning, match="max_iter=1") as record:
         LabelModel(cardinality=3, max_iter=1, tol=0.0).fit(data.L)
+    # reported at the line calling fit, not inside the package
+    assert record[0].filename == __file__
+    assert "a single iteration" in str(record[0].message)
+    with pytest.warns(ConvergenceWarning, match="last change") as record:
+        LabelModel(cardinality=3, max_iter=2, tol=0.0).fit(data.L)
+    assert record[0].filename == __file__
 
 
 def test_given_dependencies_by_name_and_save_load(tmp_path):
@@ -415,6 +432,10 @@ def test_gold_of_the_wrong_length_is_rejected():
         LabelModel(cardinality=2).fit(L, np.zeros(10, dtype=int))
     with pytest.raises(TypeError, match="str name or int index"):
         LabelModel(cardinality=2, dependencies=[(0.5, 1)]).fit(L)
+    with pytest.raises(ValueError, match=r"got 0\. Pass a list of pairs"):
+        LabelModel(cardinality=2, dependencies=[0, 1]).fit(L)
+    with pytest.raises(ValueError, match="random_state must be a non-negative"):
+        LabelModel(cardinality=2, random_state=-1).fit(L).predict(L)
 
 
 def test_no_warnings_on_a_clean_fit():

@@ -91,7 +91,21 @@ from weaklabel.label_model._patterns import (
 from weaklabel.metrics import METRICS, score_predictions
 from weaklabel.typing import ABSTAIN, RandomStateLike, VoteMatrixLike
 
-__all__ = ["BaseLabelModel", "TieBreak", "argmax_ties", "load_label_model"]
+__all__ = [
+    "BaseLabelModel",
+    "TieBreak",
+    "argmax_ties",
+    "convergence_change",
+    "load_label_model",
+]
+
+
+def convergence_change(delta: float, tol: float) -> str:
+    """How far EM was from converging, for a ``ConvergenceWarning`` message."""
+    if not np.isfinite(delta):
+        return "a single iteration measures no change"
+    return f"last change in log-likelihood per row {delta:.3g} > tol={tol}"
+
 
 TieBreak = Literal["random", "lowest", "abstain"]
 _TIE_BREAKS = ("random", "lowest", "abstain")
@@ -202,7 +216,9 @@ class BaseLabelModel(BaseEstimator):
     classes_ : list of str or None
         Class names when the vote matrix carried them.
     class_prior_ : ndarray of shape (cardinality_,)
-        Class balance; the soft label of rows where every LF abstains.
+        Class balance.  The soft label of rows where every LF abstains, unless
+        the model treats abstains as informative (``LabelModel`` does for
+        one-sided LFs: silence from a spam rule is evidence for ham).
     """
 
     _saved_attributes: ClassVar[tuple[str, ...]] = ("class_prior_",)

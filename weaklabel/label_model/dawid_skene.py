@@ -10,8 +10,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from weaklabel._validation import check_int_param, check_real_param
-from weaklabel.exceptions import ConvergenceWarning
-from weaklabel.label_model._base import BaseLabelModel
+from weaklabel.exceptions import ConvergenceWarning, user_stacklevel
+from weaklabel.label_model._base import BaseLabelModel, convergence_change
 from weaklabel.label_model._patterns import (
     OneHotEM,
     Patterns,
@@ -222,11 +222,10 @@ class DawidSkene(BaseLabelModel):
         if not converged:
             warnings.warn(
                 f"{self._name} did not converge in max_iter={self.max_iter}"
-                f" iterations (last change in log-likelihood per row {delta:.3g} >"
-                f" tol={self.tol}). Increase max_iter, loosen tol, or increase alpha"
+                f" iterations ({convergence_change(delta, self.tol)}). Increase max_iter, loosen tol, or increase alpha"
                 " if some LFs vote on very few rows.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
 
         final = em.statistics(post).transpose(0, 2, 1)  # (m, class, vote)

@@ -12,9 +12,9 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from weaklabel._validation import check_int_param, check_real_param
-from weaklabel.exceptions import ConvergenceWarning
+from weaklabel.exceptions import ConvergenceWarning, user_stacklevel
 from weaklabel.label_model import _em
-from weaklabel.label_model._base import BaseLabelModel
+from weaklabel.label_model._base import BaseLabelModel, convergence_change
 from weaklabel.label_model._patterns import (
     OneHotEM,
     Patterns,
@@ -158,8 +158,9 @@ class LabelModel(BaseLabelModel):
         that negligible dependences in large data are not modelled.
     abstain_prior : float or "auto", default="auto"
         Pseudo-rows pulling each LF's per-class firing rates toward its overall
-        firing rate: 0 lets abstaining be fully informative, large values make
-        it carry nothing.  "auto": 0 for LFs that only ever vote for one class,
+        firing rate: 0 lets abstaining be fully informative, ``np.inf`` makes
+        it carry nothing (then rows where every LF abstains get exactly
+        ``class_prior_``).  "auto": 0 for LFs that only ever vote for one class,
         infinite for the others and for a "default" LF that fires exactly on
         the rows where no other LF does (its abstains are a function of the
         other LFs' votes; LFs that fire on every row do not count).
@@ -371,9 +372,22 @@ class LabelModel(BaseLabelModel):
         check_real_param(self.structure_alpha, "structure_alpha", name, low=0, high=1)
         check_real_param(self.structure_min_cmi, "structure_min_cmi", name, low=0)
         if self.abstain_prior != "auto":
-            check_real_param(self.abstain_prior, "abstain_prior", name, low=0)
+            check_real_param(
+                self.abstain_prior,
+                "abstain_prior",
+                name,
+                low=0,
+                allow_inf=True,
+                alternatives="'auto'",
+            )
         if self.confusion_prior != "auto":
-            check_real_param(self.confusion_prior, "confusion_prior", name, low=0)
+            check_real_param(
+                self.confusion_prior,
+                "confusion_prior",
+                name,
+                low=0,
+                alternatives="'auto'",
+            )
         for p in ("accuracy_prior", "clique_prior"):
             check_real_param(getattr(self, p), p, name, low=0)
         if self.parametrization not in _PARAMETRIZATIONS:
@@ -445,9 +459,11 @@ class LabelModel(BaseLabelModel):
     def _given_edges(self) -> list[tuple[int, int]]:
         edges: list[tuple[int, int]] = []
         for dep in self.dependencies or []:
-            if isinstance(dep, (str, bytes)) or len(dep) != 2:
+            if not isinstance(dep, (tuple, list, np.ndarray)) or len(dep) != 2:
                 raise ValueError(
                     f"Each dependency must be a pair (lf_a, lf_b); got {dep!r}."
+                    " Pass a list of pairs, e.g. dependencies=[('lf_a', 'lf_b')]"
+                    " or [(0, 1)]."
                 )
             a, b = self._lf_index(dep[0]), self._lf_index(dep[1])
             if a == b:
@@ -660,12 +676,11 @@ class LabelModel(BaseLabelModel):
         if not conv:
             warnings.warn(
                 f"{self._name} did not converge in max_iter={self.max_iter} EM"
-                f" iterations (last change in log-likelihood per row {delta:.3g} >"
-                f" tol={self.tol}). Increase max_iter or loosen tol; raising"
+                f" iterations ({convergence_change(delta, self.tol)}). Increase max_iter or loosen tol; raising"
                 " accuracy_prior or confusion_prior also steadies EM on LFs that"
                 " vote on very few rows.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
 
         self.class_prior_ = params.prior
