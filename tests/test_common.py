@@ -216,9 +216,10 @@ def test_pickle_round_trip(Model, data):
 
 
 @parametrize_models
-def test_json_round_trip_is_exact(Model, data3, tmp_path):
+@pytest.mark.parametrize("suffix", [".json", ".npz"])
+def test_json_and_npz_round_trips_are_exact(Model, data3, tmp_path, suffix):
     model = _fit(Model, data3.L)
-    path = tmp_path / "model.json"
+    path = tmp_path / f"model{suffix}"
     model.save(path)
     for restored in (load_label_model(path), Model.load(path)):
         assert type(restored) is Model
@@ -227,7 +228,11 @@ def test_json_round_trip_is_exact(Model, data3, tmp_path):
             restored.predict_proba(data3.L), model.predict_proba(data3.L)
         )
         np.testing.assert_array_equal(restored.predict(data3.L), model.predict(data3.L))
-    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]  # no temp left
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp left
+    if suffix == ".npz":  # numeric arrays in binary, read without pickle
+        with np.load(path, allow_pickle=False) as z:
+            assert "__document__" in z.files
+            assert len(z.files) > 1
 
 
 @parametrize_models
@@ -428,6 +433,32 @@ def test_load_errors(Model, tmp_path):
     other().save(path)
     with pytest.raises(TypeError, match=f"not a {Model.__name__}"):
         Model.load(path)
+
+
+def test_npz_load_errors(tmp_path):
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, a=np.arange(3))
+    with pytest.raises(ValueError, match="without a '__document__' member"):
+        load_label_model(bad)
+    np.savez(bad, __document__=np.array([object()], dtype=object))
+    with pytest.raises(ValueError, match="never hold pickled objects"):
+        load_label_model(bad)
+    bad.write_bytes(b"PK\x03\x04 broken")
+    with pytest.raises(ValueError, match="unreadable npz"):
+        load_label_model(bad)
+    bad.write_bytes(bytes(range(256)))
+    with pytest.raises(ValueError, match="neither JSON nor npz"):
+        load_label_model(bad)
+    # a document that refers to an array the archive does not hold
+    path = tmp_path / "m.npz"
+    MajorityVote().fit(np.array([[0, 1], [1, 1]])).save(path)
+    with np.load(path, allow_pickle=False) as z:
+        members = {name: z[name] for name in z.files}
+    first = sorted(n for n in members if n != "__document__")[0]
+    del members[first]
+    np.savez(path, **members)
+    with pytest.raises(ValueError, match=f"refers to the array '{first}'"):
+        load_label_model(path)
 
 
 def test_generator_random_state_is_saved_as_none(tmp_path):

@@ -1,4 +1,4 @@
-"""JSON save/load of label models (private; never pickle, never eval).
+"""JSON / npz save/load of label models (private; never pickle, never eval).
 
 A saved model is one JSON object::
 
@@ -12,6 +12,11 @@ Values are encoded losslessly: ndarrays as ``{"__ndarray__": flat list,
 "inf", "-inf"), tuples as ``{"__tuple__": [...]}``, non-finite floats as
 ``{"__float__": "nan"}``.  Floats are written with ``repr`` precision, so a
 loaded model predicts bit-for-bit like the saved one.
+
+A ``.npz`` file holds the same document as a string member ``__document__``
+in which every numeric array is a reference ``{"__npz__": "a0"}`` to a member
+of the archive, stored in binary (smaller and faster for large tables); it is
+read with ``allow_pickle=False``.
 
 Classes are looked up by name in a registry that every
 :class:`~weaklabel.label_model.BaseLabelModel` subclass joins when it is
@@ -41,7 +46,12 @@ __all__ = [
     "read_model_document",
     "register",
     "registry_key",
+    "split_arrays",
+    "write_model_document",
 ]
+
+_NPZ_DOCUMENT = "__document__"
+_ZIP_MAGIC = b"PK\x03\x04"
 
 FORMAT = "weaklabel.label_model"
 FORMAT_VERSION = 1
@@ -127,8 +137,60 @@ def encode(value: Any) -> Any:
     )
 
 
+def split_arrays(doc: Any, arrays: dict[str, np.ndarray]) -> Any:
+    """Move the numeric arrays of an encoded document into ``arrays``.
+
+    Returns the document with each ``{"__ndarray__": ...}`` of a numeric
+    dtype replaced by ``{"__npz__": name}``; ``arrays[name]`` holds the array.
+    """
+    if isinstance(doc, list):
+        return [split_arrays(v, arrays) for v in doc]
+    if isinstance(doc, dict):
+        if "__ndarray__" in doc and doc["dtype"] not in ("object", "str"):
+            name = f"a{len(arrays)}"
+            arrays[name] = decode(doc)
+            return {"__npz__": name}
+        return {k: split_arrays(v, arrays) for k, v in doc.items()}
+    return doc
+
+
+def _join_arrays(doc: Any, archive: Mapping[str, np.ndarray], source: str) -> Any:
+    """Invert :func:`split_arrays`: put the archive's arrays back in place."""
+    if isinstance(doc, list):
+        return [_join_arrays(v, archive, source) for v in doc]
+    if isinstance(doc, dict):
+        if "__npz__" in doc:
+            name = doc["__npz__"]
+            if not isinstance(name, str) or name not in archive:
+                raise ValueError(
+                    f"{source!r} is not a valid model file: its document refers to"
+                    f" the array {name!r}, which the archive does not hold."
+                )
+            return np.asarray(archive[name])
+        return {k: _join_arrays(v, archive, source) for k, v in doc.items()}
+    return doc
+
+
+def write_model_document(path: str | os.PathLike[str], doc: dict[str, Any]) -> None:
+    """Write an encoded model document atomically: npz for ``*.npz``, else JSON."""
+    if Path(path).suffix.lower() != ".npz":
+        atomic_write_text(path, json.dumps(doc, allow_nan=False))
+        return
+    arrays: dict[str, np.ndarray] = {}
+    text = json.dumps(split_arrays(doc, arrays), allow_nan=False)
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:  # a file object: numpy adds no suffix
+            members: dict[str, Any] = {_NPZ_DOCUMENT: np.array(text), **arrays}
+            np.savez(f, **members)
+
+    atomic_write(path, write)
+
+
 def decode(value: Any) -> Any:
     """Invert :func:`encode`."""
+    if isinstance(value, np.ndarray):  # an array from an npz archive
+        return value
     if isinstance(value, list):
         return [decode(v) for v in value]
     if isinstance(value, dict):
@@ -163,9 +225,20 @@ def read_model_document(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and check the envelope of a saved model file."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
     except FileNotFoundError:
         raise FileNotFoundError(f"No model file at {str(p)!r}.") from None
+    archive: dict[str, np.ndarray] | None = None
+    if raw.startswith(_ZIP_MAGIC):
+        archive = _read_archive(p)
+        text = str(archive.pop(_NPZ_DOCUMENT))
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(
+                f"{str(p)!r} is not a weaklabel model file (neither JSON nor npz)."
+            ) from exc
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -186,4 +259,29 @@ def read_model_document(path: str | os.PathLike[str]) -> dict[str, Any]:
     for key in ("class", "params", "attributes"):
         if key not in doc:
             raise ValueError(f"{str(p)!r} is not a valid model file: missing {key!r}.")
+    if archive is not None:
+        joined: dict[str, Any] = _join_arrays(doc, archive, str(p))
+        return joined
     return doc
+
+
+def _read_archive(p: Path) -> dict[str, np.ndarray]:
+    """Every member of an npz model file, read without pickle."""
+    try:
+        with open(p, "rb") as fh, np.load(fh, allow_pickle=False) as z:
+            members = {name: z[name] for name in z.files}
+    except ValueError as exc:  # e.g. an object array, which needs pickle
+        raise ValueError(
+            f"{str(p)!r} is not a weaklabel model file: {exc} (model files never"
+            " hold pickled objects)."
+        ) from exc
+    except Exception as exc:  # a broken zip archive
+        raise ValueError(
+            f"{str(p)!r} is not a weaklabel model file (unreadable npz: {exc})."
+        ) from exc
+    if _NPZ_DOCUMENT not in members or members[_NPZ_DOCUMENT].dtype.kind != "U":
+        raise ValueError(
+            f"{str(p)!r} is not a weaklabel model file (an npz archive without a"
+            f" {_NPZ_DOCUMENT!r} member). Save models with model.save(path)."
+        )
+    return members
