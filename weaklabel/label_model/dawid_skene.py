@@ -222,8 +222,9 @@ class DawidSkene(BaseLabelModel):
         if not converged:
             warnings.warn(
                 f"{self._name} did not converge in max_iter={self.max_iter}"
-                f" iterations ({convergence_change(delta, self.tol)}). Increase max_iter, loosen tol, or increase alpha"
-                " if some LFs vote on very few rows.",
+                f" iterations ({convergence_change(delta, self.tol)})."
+                " Increase max_iter, loosen tol, or increase alpha if some LFs"
+                " vote on very few rows.",
                 ConvergenceWarning,
                 stacklevel=user_stacklevel(),
             )

@@ -676,7 +676,8 @@ class LabelModel(BaseLabelModel):
         if not conv:
             warnings.warn(
                 f"{self._name} did not converge in max_iter={self.max_iter} EM"
-                f" iterations ({convergence_change(delta, self.tol)}). Increase max_iter or loosen tol; raising"
+                f" iterations ({convergence_change(delta, self.tol)})."
+                " Increase max_iter or loosen tol; raising"
                 " accuracy_prior or confusion_prior also steadies EM on LFs that"
                 " vote on very few rows.",
                 ConvergenceWarning,
