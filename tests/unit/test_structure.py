@@ -1,7 +1,15 @@
+from unittest import mock
+
+import numpy as np
 import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import chi2
 
 from weaklabel import LabelModel
-from weaklabel.label_model._structure import components, merge_edges
+from weaklabel.label_model import _structure
+from weaklabel.label_model._structure import components, learn_edges, merge_edges
 from weaklabel.synthetic import make_votes
 
 
@@ -91,3 +99,126 @@ def test_merge_respects_the_clique_bound():
     assert merge_edges(5, [(0, 1)], [e(0, 1, 5)], 2) == [(0, 1)]
     # one edge per round: only the strongest edge that fits
     assert merge_edges(5, [], [e(0, 1, 9), e(2, 3, 8)], 3, one_edge=True) == [(0, 1)]
+
+
+def _onehot(L, k):
+    """(u, m*k) one-hot votes and (u, m) fired indicator of a dense vote matrix."""
+    u, m = L.shape
+    r, j = np.nonzero(L >= 0)
+    onehot = sp.csr_array((np.ones(r.size), (r, j * k + L[r, j])), shape=(u, m * k))
+    fired = sp.csr_array((np.ones(r.size), (r, j)), shape=(u, m))
+    return onehot, fired
+
+
+def _dense_reference(L, wq, k, exclude):
+    """Brute force: the full (k, k+1, k+1) table of every co-voting pair."""
+    u, m = L.shape
+    n = wq.sum()
+    out = {}
+    for a in range(m):
+        for b in range(a + 1, m):
+            if not np.any((L[:, a] >= 0) & (L[:, b] >= 0)):
+                continue
+            if exclude is not None and (exclude[a] or exclude[b]):
+                continue
+            va = np.where(L[:, a] >= 0, L[:, a], k)
+            vb = np.where(L[:, b] >= 0, L[:, b], k)
+            obs = np.zeros((k, k + 1, k + 1))
+            for r in range(u):
+                obs[:, va[r], vb[r]] += wq[r]
+            row = obs.sum(axis=2, keepdims=True)
+            col = obs.sum(axis=1, keepdims=True)
+            tot = obs.sum(axis=(1, 2), keepdims=True)
+            g = 0.0
+            for idx in zip(*np.nonzero(obs > 0), strict=True):
+                c = idx[0]
+                e = row[c, idx[1], 0] * col[c, 0, idx[2]] / tot[c, 0, 0]
+                g += 2.0 * obs[idx] * np.log(obs[idx] / e)
+            used_a = (row[:, :, 0] > 1e-9).sum(axis=1)
+            used_b = (col[:, 0, :] > 1e-9).sum(axis=1)
+            dof = int(np.maximum((used_a - 1) * (used_b - 1), 0).sum())
+            out[(a, b)] = (g, dof, g / (2.0 * n))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    k=st.integers(2, 5),
+    m=st.integers(2, 7),
+    u=st.integers(1, 40),
+    abstain=st.floats(0.0, 0.9),
+    concentration=st.sampled_from([0.05, 1.0, 20.0]),
+    empty_class=st.booleans(),
+    copy=st.booleans(),
+    use_exclude=st.booleans(),
+    dense_lookup=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_learn_edges_matches_dense_tables(
+    k, m, u, abstain, concentration, empty_class, copy, use_exclude, dense_lookup, seed
+):
+    rng = np.random.default_rng(seed)
+    L = rng.integers(0, k, (u, m))
+    L[rng.random((u, m)) < abstain] = -1
+    if copy:  # LF 1 repeats LF 0: vote-abstain cells of exactly 0
+        L[:, 1] = L[:, 0]
+    wq = rng.dirichlet(np.full(k, concentration), u)
+    if empty_class:
+        wq[:, rng.integers(k)] = 0.0
+    wq *= rng.integers(1, 5, u)[:, None]  # pattern counts
+    exclude = rng.random(m) < 0.2 if use_exclude else None
+    onehot, fired = _onehot(L, k)
+    ref = _dense_reference(L, wq, k, exclude)
+    limit = 1 << 22 if dense_lookup else 0  # 0: the binary-search lookup
+    with mock.patch.object(_structure, "_DENSE_LOOKUP_MAX", limit):
+        # alpha=inf and min_cmi=0 return every tested pair
+        tests = learn_edges(
+            onehot, fired, wq, k, alpha=np.inf, min_cmi=0.0, exclude=exclude
+        )
+    got = {(e.a, e.b): e for e in tests}
+    assert set(got) == set(ref)
+    assert [e.g for e in tests] == sorted((e.g for e in tests), reverse=True)
+    atol = 1e-9 * (1.0 + wq.sum())
+    for pair, (g, dof, cmi) in ref.items():
+        e = got[pair]
+        assert e.dof == dof
+        np.testing.assert_allclose(e.g, g, rtol=1e-9, atol=atol)
+        np.testing.assert_allclose(e.cmi, cmi, rtol=1e-9, atol=atol / wq.sum())
+        p = chi2.sf(g, dof) if dof > 0 else 1.0
+        np.testing.assert_allclose(e.p_value, p, rtol=1e-6, atol=1e-12)
+
+
+def test_copies_have_the_largest_statistics_at_many_classes():
+    # k = 40 with the true classes as posteriors: the tables have 41 x 41
+    # cells per class, which the dense computation could not afford at scale
+    k = 40
+    planted = {(0, 1), (2, 3), (4, 5)}
+    data = make_votes(
+        5000,
+        12,
+        k,
+        dependencies=[(a, b, 0.8) for a, b in sorted(planted)],
+        random_state=0,
+    )
+    onehot, fired = _onehot(data.L.astype(np.int64), k)
+    wq = np.eye(k)[data.y]
+    tests = learn_edges(onehot, fired, wq, k, alpha=np.inf, min_cmi=0.0)
+    assert len(tests) == 66  # every pair co-votes somewhere
+    assert {(e.a, e.b) for e in tests[:3]} == planted
+    # at the model's default thresholds nothing else is significant (with
+    # about k^3 degrees of freedom not every copy is, either: (2, 3) here)
+    found = learn_edges(onehot, fired, wq, k, alpha=1e-3, min_cmi=0.01)
+    assert {(e.a, e.b) for e in found} <= planted
+
+
+def test_recovers_planted_copies_at_more_classes():
+    planted = {(0, 1), (2, 3), (4, 5)}
+    data = make_votes(
+        5000,
+        12,
+        15,
+        dependencies=[(a, b, 0.8) for a, b in sorted(planted)],
+        random_state=0,
+    )
+    model = LabelModel(cardinality=15, learn_structure=True).fit(data.L)
+    assert _edges(model) == planted

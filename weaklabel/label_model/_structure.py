@@ -12,14 +12,25 @@ that tiny dependences in very large data sets are not modelled), become
 candidate edges; they are added strongest first while every connected
 component (clique) stays within ``max_clique_size`` LFs.
 
-All pairs are tested at once with sparse products: for every class ``c``
-the co-vote counts are ``X.T @ diag(counts * q_c) @ X`` with ``X`` the one-hot
-vote matrix; the abstain cells follow from the margins.  Only pairs that
-co-vote on at least one row are ever materialised.
+All pairs are tested at once, without ever forming the (k+1) x (k+1) tables:
+the G statistic is ``2 [sum O log O - sum R log R - sum C log C + T log T]``
+over the cells ``O``, row margins ``R``, column margins ``C`` and total ``T``
+of a table, and the margins of a pair's table are per-LF quantities (an LF's
+expected votes on class ``c`` and its abstain count).  For every class ``c``
+the vote-vote cells are the stored entries of the co-vote counts
+``X.T @ diag(counts * q_c) @ X`` (``X`` the one-hot vote matrix), and the
+vote-abstain cells differ from the LF's margin only where the other LF fired,
+i.e. at the stored entries of ``X.T @ diag(counts * q_c) @ F`` (``F`` which
+LFs fired: the co-vote counts summed over the other LF's votes); the
+abstain-abstain cell follows from the margins.  The work is one sparse
+product per class, about the number of co-vote products each, with memory
+for one class's co-vote counts; only pairs that co-vote on at least one row
+are tested.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +41,10 @@ from scipy.stats import chi2
 __all__ = ["EdgeTest", "components", "learn_edges", "merge_edges"]
 
 FloatArray = npt.NDArray[np.float64]
+
+# LF pairs are looked up in a dense (m, m) table up to this many cells (32 MB),
+# beyond it by binary search in the sorted pair keys
+_DENSE_LOOKUP_MAX = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -44,38 +59,139 @@ class EdgeTest:
     cmi: float
 
 
-def _pair_tables(
+def _xlogx(x: FloatArray) -> FloatArray:
+    """``x log x`` elementwise with ``0 log 0 = 0`` (x >= 0)."""
+    out = np.zeros_like(x)
+    pos = x > 0
+    out[pos] = x[pos] * np.log(x[pos])
+    return out
+
+
+def _entry_rows(mat: sp.csr_array) -> npt.NDArray[np.intp]:
+    """Row index of every stored entry of a csr matrix."""
+    return np.repeat(np.arange(mat.shape[0], dtype=np.intp), np.diff(mat.indptr))
+
+
+def _reweight(
+    mat: sp.csr_array, rows: npt.NDArray[np.intp], w: FloatArray
+) -> sp.csr_array:
+    """``diag(w) @ mat`` for a csr matrix whose entry rows are ``rows``."""
+    return sp.csr_array(
+        (np.asarray(mat.data, dtype=np.float64) * w[rows], mat.indices, mat.indptr),
+        shape=mat.shape,
+    )
+
+
+def _pair_lookup(
+    m: int, ia: npt.NDArray[np.intp], ib: npt.NDArray[np.intp]
+) -> Callable[[npt.NDArray[np.intp], npt.NDArray[np.intp]], npt.NDArray[np.intp]]:
+    """Map LF pairs ``(i, j)`` (either order) to their index in ``(ia, ib)``, -1 if absent."""
+    n_pairs = ia.size
+    if m * m <= _DENSE_LOOKUP_MAX:
+        table = np.full((m, m), -1, dtype=np.intp)
+        table[ia, ib] = np.arange(n_pairs)
+        table[ib, ia] = np.arange(n_pairs)
+
+        def dense(
+            i: npt.NDArray[np.intp], j: npt.NDArray[np.intp]
+        ) -> npt.NDArray[np.intp]:
+            return table[i, j]
+
+        return dense
+    keys = np.minimum(ia, ib).astype(np.int64) * m + np.maximum(ia, ib)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+
+    def search(
+        i: npt.NDArray[np.intp], j: npt.NDArray[np.intp]
+    ) -> npt.NDArray[np.intp]:
+        q = np.minimum(i, j).astype(np.int64) * m + np.maximum(i, j)
+        pos = np.minimum(np.searchsorted(sorted_keys, q), n_pairs - 1)
+        return np.where(sorted_keys[pos] == q, order[pos], -1).astype(np.intp)
+
+    return search
+
+
+def _g_statistics(
     onehot: sp.csr_array,
-    fired: sp.csr_array,
     wq: FloatArray,
     k: int,
     pairs: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]],
-) -> FloatArray:
-    """Joint expected counts Obs[p, c, a, b] for the listed pairs, a,b in 0..k (k = abstain)."""
+) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+    """G statistic and degrees of freedom of every listed pair ``(ia < ib)``.
+
+    For each class ``c`` the (k+1) x (k+1) table of pair ``(i, j)`` (abstain
+    as level ``k``) has the G statistic ``2 [sum_cells O log O - sum_a R_a
+    log R_a - sum_b C_b log C_b + T log T]``.  Its row margins are LF ``i``'s
+    expected votes on class ``c`` plus its abstain count ``n_c - fired_i``,
+    its column margins likewise LF ``j``'s, ``T = n_c``.  The vote-abstain
+    cells are ``margin_i[a] - A[i*k + a, j]`` with ``A = X.T diag(w_c) F``
+    (``V`` summed over LF ``j``'s votes):
+    where ``A`` stores nothing the cell is the margin itself, whose ``x log
+    x`` cancels against the row-margin term, so only the stored entries of
+    ``A`` (and of the co-vote counts ``V = X.T diag(w_c) X``) are visited.
+    Cells that rounding leaves slightly negative count as 0, ``0 log 0 = 0``.
+    """
     ia, ib = pairs
     n_pairs = ia.size
     mk = onehot.shape[1]
     m = mk // k
-    Obs = np.zeros((n_pairs, k, k + 1, k + 1))
-    # per-LF vote margins N[j, v, c] and class totals
+    pair_id = _pair_lookup(m, ia, ib)
+    onehot = sp.csr_array(onehot)
+    rows = _entry_rows(onehot)
+    onehot_t = sp.csr_array(onehot.T)
+    # (m*k, m) indicator of each one-hot column's LF: V @ block sums V over
+    # the other LF's vote values, so A = V @ block costs only nnz(V)
+    block = sp.csr_array(
+        (np.ones(mk), np.arange(mk) // k, np.arange(mk + 1)), shape=(mk, m)
+    )
     n_c = wq.sum(axis=0)
-    for c in range(k):  # loop over classes
-        Xw = onehot.multiply(wq[:, c][:, None]).tocsr()
-        V = (onehot.T @ Xw).tocsr()  # (mk, mk) co-vote counts of class c
-        margin = np.asarray(onehot.T @ wq[:, c]).reshape(m, k)  # votes of j on c
-        for va in range(k):  # loop over vote values (k small)
-            rows = ia * k + va
-            for vb in range(k):
-                cols = ib * k + vb
-                Obs[:, c, va, vb] = np.asarray(V[rows, cols]).reshape(-1)
-        # abstain cells from the margins
-        Obs[:, c, :k, k] = margin[ia] - Obs[:, c, :k, :k].sum(axis=2)
-        Obs[:, c, k, :k] = margin[ib] - Obs[:, c, :k, :k].sum(axis=1)
-        Obs[:, c, k, k] = (
-            n_c[c] - Obs[:, c, :, :k].sum(axis=(1, 2)) - Obs[:, c, :k, k].sum(axis=1)
+    half_g = np.zeros(n_pairs)
+    dof = np.zeros(n_pairs, dtype=np.int64)
+    for c in range(k):  # loop over classes; all else is vectorised
+        w = np.ascontiguousarray(wq[:, c], dtype=np.float64)
+        margin = np.asarray(onehot_t @ w, dtype=np.float64)  # (m*k,) votes of j on c
+        fired_c = margin.reshape(m, k).sum(axis=1)
+        abstain = np.maximum(n_c[c] - fired_c, 0.0)
+        # vote-vote cells, upper triangle of LF pairs; their sum is the co-fired
+        # count.  A sparse product stores each (row, column) once: no duplicates.
+        V = sp.csr_array(onehot_t @ _reweight(onehot, rows, w))
+        A = sp.csr_array(V @ block)
+        li = _entry_rows(V) // k
+        lj = V.indices // k
+        upper = li < lj
+        pid = pair_id(li[upper], lj[upper])
+        keep = pid >= 0
+        pid = pid[keep]
+        v = np.asarray(V.data, dtype=np.float64)[upper][keep]
+        del V, li, lj, upper, keep
+        cells = np.bincount(pid, weights=_xlogx(np.maximum(v, 0.0)), minlength=n_pairs)
+        cofired = np.bincount(pid, weights=v, minlength=n_pairs)
+        # (vote, abstain) and (abstain, vote) cells: margin minus co-fired part
+        ra = _entry_rows(A)
+        la, lb = ra // k, A.indices
+        other = la != lb
+        pid = pair_id(la[other], lb[other])
+        keep = pid >= 0
+        ra, pid = ra[other][keep], pid[keep]
+        a_val = np.asarray(A.data, dtype=np.float64)[other][keep]
+        del A, la, lb, other, keep
+        mar = margin[ra]
+        cells += np.bincount(
+            pid,
+            weights=_xlogx(np.maximum(mar - a_val, 0.0)) - _xlogx(mar),
+            minlength=n_pairs,
         )
-    del fired
-    return np.maximum(Obs, 0.0)
+        # (abstain, abstain) cell
+        both = np.maximum(n_c[c] - fired_c[ia] - fired_c[ib] + cofired, 0.0)
+        ab = _xlogx(abstain)
+        total = float(n_c[c])
+        t_log_t = total * np.log(total) if total > 0 else 0.0
+        half_g += cells + _xlogx(both) - ab[ia] - ab[ib] + t_log_t
+        # degrees of freedom: (levels of i used - 1)(levels of j used - 1)
+        used = (margin.reshape(m, k) > 1e-9).sum(axis=1) + (abstain > 1e-9)
+        dof += np.maximum((used[ia] - 1) * (used[ib] - 1), 0)
+    return 2.0 * half_g, dof
 
 
 def learn_edges(
@@ -99,22 +215,8 @@ def learn_edges(
         ia, ib = ia[ok], ib[ok]
     if ia.size == 0:
         return []
-    Obs = _pair_tables(onehot, fired, wq, k, (ia, ib))
-    row = Obs.sum(axis=3, keepdims=True)
-    col = Obs.sum(axis=2, keepdims=True)
-    tot = Obs.sum(axis=(2, 3), keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        E = row * col / np.where(tot > 0, tot, 1.0)
-        term = np.where(
-            Obs > 0,
-            Obs * np.log(np.where(Obs > 0, Obs, 1.0) / np.where(E > 0, E, 1.0)),
-            0.0,
-        )
-    g = 2.0 * term.sum(axis=(1, 2, 3))
-    # degrees of freedom: per class (levels of a used - 1)(levels of b used - 1)
-    used_a = (row[..., 0] > 1e-9).sum(axis=2)
-    used_b = (col[:, :, 0, :] > 1e-9).sum(axis=2)
-    dof = np.maximum((used_a - 1) * (used_b - 1), 0).sum(axis=1)
+    g, dof = _g_statistics(onehot, wq, k, (ia, ib))
+    g = np.maximum(g, 0.0)  # G >= 0; rounding can leave -1e-12 on independent pairs
     n = float(wq.sum())
     cmi = g / (2.0 * n)
     n_tests = max(1, m * (m - 1) // 2)
