@@ -88,6 +88,23 @@ def test_modelling_copies_of_a_bad_lf_beats_the_independent_model():
     assert given.score(data.L, data.y) > indep.score(data.L, data.y) + 0.02
 
 
+def test_exact_copies_do_not_count_toward_the_clique_bound():
+    # a bad LF, two exact copies of it and a near copy: the near copy must
+    # still join their clique at max_clique_size=3 (the copies are one LF)
+    data = make_votes(
+        12000, 7, 2, accuracies=[0.55] + [0.8] * 6, coverages=0.6, random_state=5
+    )
+    L = data.L.astype(np.int64)
+    rng = np.random.default_rng(0)
+    near = L[:, 0].copy()
+    near[rng.random(len(near)) < 0.05] = -1
+    X = np.c_[L, L[:, 0], L[:, 0], near]  # LFs 7, 8: copies; LF 9: near copy
+    model = LabelModel(cardinality=2, learn_structure=True).fit(X)
+    assert model.cliques_ == [(0, 7, 8, 9)]
+    without = LabelModel(cardinality=2).fit(X)
+    assert model.score(X, data.y) > without.score(X, data.y) + 0.02
+
+
 def test_merge_respects_the_clique_bound():
     from weaklabel.label_model._structure import EdgeTest
 
@@ -99,6 +116,13 @@ def test_merge_respects_the_clique_bound():
     assert merge_edges(5, [(0, 1)], [e(0, 1, 5)], 2) == [(0, 1)]
     # one edge per round: only the strongest edge that fits
     assert merge_edges(5, [], [e(0, 1, 9), e(2, 3, 8)], 3, one_edge=True) == [(0, 1)]
+    # LF 1 is an exact copy of LF 0: the component {0, 1} counts as one LF
+    assert merge_edges(5, [(0, 1)], [e(1, 2, 9), e(2, 3, 8)], 3, copies={1}) == [
+        (0, 1),
+        (1, 2),
+        (2, 3),
+    ]
+    assert merge_edges(5, [(0, 1)], [e(1, 2, 9), e(2, 3, 8)], 3) == [(0, 1), (1, 2)]
 
 
 def _onehot(L, k):

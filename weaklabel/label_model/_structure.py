@@ -30,7 +30,7 @@ are tested.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +41,7 @@ from scipy.stats import chi2
 __all__ = ["EdgeTest", "components", "learn_edges", "merge_edges"]
 
 FloatArray = npt.NDArray[np.float64]
+_LEVEL_MIN = 1e-9
 
 # LF pairs are looked up in a dense (m, m) table up to this many cells (32 MB),
 # beyond it by binary search in the sorted pair keys
@@ -189,7 +190,7 @@ def _g_statistics(
         t_log_t = total * np.log(total) if total > 0 else 0.0
         half_g += cells + _xlogx(both) - ab[ia] - ab[ib] + t_log_t
         # degrees of freedom: (levels of i used - 1)(levels of j used - 1)
-        used = (margin.reshape(m, k) > 1e-9).sum(axis=1) + (abstain > 1e-9)
+        used = (margin.reshape(m, k) > _LEVEL_MIN).sum(axis=1) + (abstain > _LEVEL_MIN)
         dof += np.maximum((used[ia] - 1) * (used[ib] - 1), 0)
     return 2.0 * half_g, dof
 
@@ -264,15 +265,19 @@ def merge_edges(
     max_clique_size: int,
     *,
     one_edge: bool = False,
+    copies: Collection[int] = (),
 ) -> list[tuple[int, int]]:
     """Add candidate edges (in order) while every component stays small enough.
 
     With ``one_edge`` only the first edge that fits is added: structure
     learning adds one edge per round and refits, because a missing
     dependency distorts the posterior and with it the tests of other pairs.
+    LFs in ``copies`` (exact copies of an LF joined to it by a ``fixed``
+    edge) do not count toward a component's size: their joint table has no
+    more configurations than the LF alone.
     """
     edges = list(fixed)
-    size = dict.fromkeys(range(m), 1)
+    size = {j: 0 if j in copies else 1 for j in range(m)}
     parent = list(range(m))
 
     def find(x: int) -> int:

@@ -649,6 +649,10 @@ class LabelModel(BaseLabelModel):
         params, post, ll, it, conv, delta = self._run_em(design, hyper, init)
         if self.learn_structure:
             fired_all = _em.fired_from_onehot(em.onehot, k) if fired is None else fired
+            # an exact copy is tested through its original and is not counted
+            # toward max_clique_size
+            is_copy = np.zeros(m, dtype=bool)
+            is_copy[[b for _, b in copies]] = True
             for _ in range(_MAX_STRUCTURE_ROUNDS):  # one edge per round
                 tests = learn_edges(
                     design.em.onehot,
@@ -657,9 +661,15 @@ class LabelModel(BaseLabelModel):
                     k,
                     alpha=float(self.structure_alpha),
                     min_cmi=float(self.structure_min_cmi),
+                    exclude=is_copy,
                 )
                 learned = merge_edges(
-                    m, edges, tests, int(self.max_clique_size), one_edge=True
+                    m,
+                    edges,
+                    tests,
+                    int(self.max_clique_size),
+                    one_edge=True,
+                    copies=set(np.flatnonzero(is_copy).tolist()),
                 )
                 if len(learned) == len(edges):
                     break
