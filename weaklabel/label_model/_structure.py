@@ -1,31 +1,37 @@
 """Structure learning for the generative label model (private).
 
 After an independent fit, every pair of LFs that vote on common rows is
-tested for dependence *given the latent class*: the expected joint counts
-``Obs[c, a, b]`` of their votes (abstain included) on rows of class ``c``
-(weighted by the posteriors) are compared with the counts expected under
-conditional independence, ``Obs[c, a, .] Obs[c, ., b] / Obs[c, ., .]``, by a
-G-test (twice the conditional mutual information times the number of rows).
+tested for dependence *given the latent class*.  For each class ``c`` an LF's
+vote is taken at three levels, *votes c*, *votes another class* and
+*abstains*; the expected 3 x 3 counts ``Obs[c, a, b]`` of a pair's levels on
+rows of class ``c`` (weighted by the posteriors) are compared with the counts
+expected under conditional independence, ``Obs[c, a, .] Obs[c, ., b] /
+Obs[c, ., .]``, by a G-test (twice the conditional mutual information times
+the number of rows) with Williams' small-sample correction per class.  The
+three levels keep what marks a copy (right, wrong and silent together) with
+4 degrees of freedom per class; the full (k+1) x (k+1) tables would have
+about k^3 in all, more than a copy's statistic reaches at k >= 30 unless the
+rows number about k^3.  For k = 2 the levels are the LF's own votes.
 Pairs significant at ``alpha`` after a Bonferroni correction over all tested
 pairs, whose conditional mutual information also exceeds ``min_cmi`` nats (so
 that tiny dependences in very large data sets are not modelled), become
 candidate edges; they are added strongest first while every connected
-component (clique) stays within ``max_clique_size`` LFs.
+component (clique) stays within ``max_clique_size`` LFs (exact copies, joined
+by fixed edges, not counted).
 
-All pairs are tested at once, without ever forming the (k+1) x (k+1) tables:
-the G statistic is ``2 [sum O log O - sum R log R - sum C log C + T log T]``
-over the cells ``O``, row margins ``R``, column margins ``C`` and total ``T``
-of a table, and the margins of a pair's table are per-LF quantities (an LF's
-expected votes on class ``c`` and its abstain count).  For every class ``c``
-the vote-vote cells are the stored entries of the co-vote counts
-``X.T @ diag(counts * q_c) @ X`` (``X`` the one-hot vote matrix), and the
-vote-abstain cells differ from the LF's margin only where the other LF fired,
+All pairs are tested at once, without ever forming the tables: the G
+statistic is ``2 [sum O log O - sum R log R - sum C log C + T log T]`` over
+the cells ``O``, row margins ``R``, column margins ``C`` and total ``T`` of a
+table, and the margins of a pair's table are per-LF quantities (an LF's
+expected levels on class ``c`` and its abstain count).  For every class ``c``
+the level-level cells are the stored entries of the co-vote counts
+``X.T @ diag(counts * q_c) @ X`` (``X`` the one-hot levels), and the
+level-abstain cells differ from the LF's margin only where the other LF fired,
 i.e. at the stored entries of ``X.T @ diag(counts * q_c) @ F`` (``F`` which
-LFs fired: the co-vote counts summed over the other LF's votes); the
+LFs fired: the co-vote counts summed over the other LF's levels); the
 abstain-abstain cell follows from the margins.  The work is one sparse
-product per class, about the number of co-vote products each, with memory
-for one class's co-vote counts; only pairs that co-vote on at least one row
-are tested.
+product of an (m*2 x m*2) matrix per class; only pairs that co-vote on at
+least one row are tested.
 """
 
 from __future__ import annotations
@@ -41,7 +47,6 @@ from scipy.stats import chi2
 __all__ = ["EdgeTest", "components", "learn_edges", "merge_edges"]
 
 FloatArray = npt.NDArray[np.float64]
-_LEVEL_MIN = 1e-9
 
 # LF pairs are looked up in a dense (m, m) table up to this many cells (32 MB),
 # beyond it by binary search in the sorted pair keys
@@ -121,78 +126,129 @@ def _g_statistics(
 ) -> tuple[FloatArray, npt.NDArray[np.int64]]:
     """G statistic and degrees of freedom of every listed pair ``(ia < ib)``.
 
-    For each class ``c`` the (k+1) x (k+1) table of pair ``(i, j)`` (abstain
-    as level ``k``) has the G statistic ``2 [sum_cells O log O - sum_a R_a
-    log R_a - sum_b C_b log C_b + T log T]``.  Its row margins are LF ``i``'s
-    expected votes on class ``c`` plus its abstain count ``n_c - fired_i``,
-    its column margins likewise LF ``j``'s, ``T = n_c``.  The vote-abstain
-    cells are ``margin_i[a] - A[i*k + a, j]`` with ``A = X.T diag(w_c) F``
-    (``V`` summed over LF ``j``'s votes):
-    where ``A`` stores nothing the cell is the margin itself, whose ``x log
-    x`` cancels against the row-margin term, so only the stored entries of
-    ``A`` (and of the co-vote counts ``V = X.T diag(w_c) X``) are visited.
-    Cells that rounding leaves slightly negative count as 0, ``0 log 0 = 0``.
+    Summed over the classes ``c`` of the G statistics of the 3 x 3 tables of
+    each pair's votes on the rows of class ``c`` (weights ``wq[:, c]``), an
+    LF's vote taken as one of three levels: *votes c*, *votes another class*,
+    *abstains*.  For k = 2 these are the LF's own three levels.  For larger
+    k the (k+1) x (k+1) table would have about k^3 degrees of freedom in all,
+    more than a copied LF's statistic reaches unless the rows number about
+    k^3, so copies went unfound at k >= 30; the three levels keep what marks
+    a copy (the two LFs right, wrong and silent together) with 4k degrees of
+    freedom.  Which wrong class two LFs share is not tested.
     """
     ia, ib = pairs
     n_pairs = ia.size
-    mk = onehot.shape[1]
-    m = mk // k
+    m = onehot.shape[1] // k
     pair_id = _pair_lookup(m, ia, ib)
     onehot = sp.csr_array(onehot)
     rows = _entry_rows(onehot)
-    onehot_t = sp.csr_array(onehot.T)
-    # (m*k, m) indicator of each one-hot column's LF: V @ block sums V over
-    # the other LF's vote values, so A = V @ block costs only nnz(V)
-    block = sp.csr_array(
-        (np.ones(mk), np.arange(mk) // k, np.arange(mk + 1)), shape=(mk, m)
-    )
-    n_c = wq.sum(axis=0)
+    lf = onehot.indices // k
+    vote = onehot.indices % k
     half_g = np.zeros(n_pairs)
     dof = np.zeros(n_pairs, dtype=np.int64)
     for c in range(k):  # loop over classes; all else is vectorised
+        if k == 2:
+            levels = onehot  # (LF votes 0, LF votes 1): already the two levels
+        else:  # column 2j: LF j votes c, 2j + 1: LF j votes another class
+            levels = sp.csr_array(
+                (onehot.data, 2 * lf + (vote != c), onehot.indptr),
+                shape=(onehot.shape[0], 2 * m),
+            )
         w = np.ascontiguousarray(wq[:, c], dtype=np.float64)
-        margin = np.asarray(onehot_t @ w, dtype=np.float64)  # (m*k,) votes of j on c
-        fired_c = margin.reshape(m, k).sum(axis=1)
-        abstain = np.maximum(n_c[c] - fired_c, 0.0)
-        # vote-vote cells, upper triangle of LF pairs; their sum is the co-fired
-        # count.  A sparse product stores each (row, column) once: no duplicates.
-        V = sp.csr_array(onehot_t @ _reweight(onehot, rows, w))
-        A = sp.csr_array(V @ block)
-        li = _entry_rows(V) // k
-        lj = V.indices // k
-        upper = li < lj
-        pid = pair_id(li[upper], lj[upper])
-        keep = pid >= 0
-        pid = pid[keep]
-        v = np.asarray(V.data, dtype=np.float64)[upper][keep]
-        del V, li, lj, upper, keep
-        cells = np.bincount(pid, weights=_xlogx(np.maximum(v, 0.0)), minlength=n_pairs)
-        cofired = np.bincount(pid, weights=v, minlength=n_pairs)
-        # (vote, abstain) and (abstain, vote) cells: margin minus co-fired part
-        ra = _entry_rows(A)
-        la, lb = ra // k, A.indices
-        other = la != lb
-        pid = pair_id(la[other], lb[other])
-        keep = pid >= 0
-        ra, pid = ra[other][keep], pid[keep]
-        a_val = np.asarray(A.data, dtype=np.float64)[other][keep]
-        del A, la, lb, other, keep
-        mar = margin[ra]
-        cells += np.bincount(
-            pid,
-            weights=_xlogx(np.maximum(mar - a_val, 0.0)) - _xlogx(mar),
-            minlength=n_pairs,
-        )
-        # (abstain, abstain) cell
-        both = np.maximum(n_c[c] - fired_c[ia] - fired_c[ib] + cofired, 0.0)
-        ab = _xlogx(abstain)
-        total = float(n_c[c])
-        t_log_t = total * np.log(total) if total > 0 else 0.0
-        half_g += cells + _xlogx(both) - ab[ia] - ab[ib] + t_log_t
-        # degrees of freedom: (levels of i used - 1)(levels of j used - 1)
-        used = (margin.reshape(m, k) > _LEVEL_MIN).sum(axis=1) + (abstain > _LEVEL_MIN)
-        dof += np.maximum((used[ia] - 1) * (used[ib] - 1), 0)
+        g_c, dof_c = _class_g(levels, rows, w, 2, pair_id, ia, ib)
+        half_g += g_c
+        dof += dof_c
     return 2.0 * half_g, dof
+
+
+def _class_g(
+    onehot: sp.csr_array,
+    rows: npt.NDArray[np.intp],
+    w: FloatArray,
+    k: int,
+    pair_id: Callable[
+        [npt.NDArray[np.intp], npt.NDArray[np.intp]], npt.NDArray[np.intp]
+    ],
+    ia: npt.NDArray[np.intp],
+    ib: npt.NDArray[np.intp],
+) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+    """Half the G statistic, and the degrees of freedom, of one class's tables.
+
+    ``onehot`` (u, m*k) codes each LF's vote as one of ``k`` levels (abstain
+    is level ``k``), ``rows`` its entries' rows, ``w`` (u,) the weights of
+    the class's rows.  A table's G statistic is ``2 [sum_cells O log O -
+    sum_a R_a log R_a - sum_b C_b log C_b + T log T]``; its row margins are
+    LF ``i``'s weighted vote levels plus its abstain count ``T - fired_i``,
+    its column margins likewise LF ``j``'s.  The vote-abstain cells are
+    ``margin_i[a] - A[i*k + a, j]`` with ``A = X.T diag(w) F`` (the co-vote
+    counts ``V = X.T diag(w) X`` summed over LF ``j``'s levels): where ``A``
+    stores nothing the cell is the margin itself, whose ``x log x`` cancels
+    against the row-margin term, so only the stored entries of ``A`` and
+    ``V`` are visited.  Cells that rounding leaves slightly negative count
+    as 0, ``0 log 0 = 0``.
+    """
+    n_pairs = ia.size
+    mk = onehot.shape[1]
+    m = mk // k
+    # (m*k, m) indicator of each column's LF: V @ block sums V over the other
+    # LF's levels, so A = V @ block costs only nnz(V)
+    block = sp.csr_array(
+        (np.ones(mk), np.arange(mk) // k, np.arange(mk + 1)), shape=(mk, m)
+    )
+    onehot_t = sp.csr_array(onehot.T)
+    total = float(w.sum())
+    margin = np.asarray(onehot_t @ w, dtype=np.float64)  # (m*k,) levels of j
+    fired = margin.reshape(m, k).sum(axis=1)
+    abstain = np.maximum(total - fired, 0.0)
+    # level-level cells, upper triangle of LF pairs; their sum is the co-fired
+    # count.  A sparse product stores each (row, column) once: no duplicates.
+    V = sp.csr_array(onehot_t @ _reweight(onehot, rows, w))
+    A = sp.csr_array(V @ block)
+    li = _entry_rows(V) // k
+    lj = V.indices // k
+    upper = li < lj
+    pid = pair_id(li[upper], lj[upper])
+    keep = pid >= 0
+    pid = pid[keep]
+    v = np.asarray(V.data, dtype=np.float64)[upper][keep]
+    del V, li, lj, upper, keep
+    cells = np.bincount(pid, weights=_xlogx(np.maximum(v, 0.0)), minlength=n_pairs)
+    cofired = np.bincount(pid, weights=v, minlength=n_pairs)
+    # (level, abstain) and (abstain, level) cells: margin minus co-fired part
+    ra = _entry_rows(A)
+    la, lb = ra // k, A.indices
+    other = la != lb
+    pid = pair_id(la[other], lb[other])
+    keep = pid >= 0
+    ra, pid = ra[other][keep], pid[keep]
+    a_val = np.asarray(A.data, dtype=np.float64)[other][keep]
+    del A, la, lb, other, keep
+    mar = margin[ra]
+    cells += np.bincount(
+        pid,
+        weights=_xlogx(np.maximum(mar - a_val, 0.0)) - _xlogx(mar),
+        minlength=n_pairs,
+    )
+    # (abstain, abstain) cell
+    both = np.maximum(total - fired[ia] - fired[ib] + cofired, 0.0)
+    ab = _xlogx(abstain)
+    t_log_t = total * np.log(total) if total > 0 else 0.0
+    half_g = cells + _xlogx(both) - ab[ia] - ab[ib] + t_log_t
+    # degrees of freedom: (levels of i used - 1)(levels of j used - 1)
+    levels = np.c_[margin.reshape(m, k), abstain]  # (m, k + 1) margins
+    used_level = levels > 1e-9
+    used = used_level.sum(axis=1)
+    dof = np.maximum((used[ia] - 1) * (used[ib] - 1), 0)
+    # Williams' correction: G / q, q = 1 + (T sum 1/R - 1)(T sum 1/C - 1) /
+    # (6 T dof); G exceeds its chi-square law on small tables.  A level
+    # holding less than one row counts as one row.
+    inv = np.where(used_level, 1.0 / np.maximum(levels, 1.0), 0.0).sum(axis=1)
+    spread = np.maximum(total * inv - 1.0, 0.0)
+    q = np.ones(ia.size)
+    if total > 1:  # (fractions of a row: no correction)
+        ok = dof > 0
+        q[ok] += spread[ia[ok]] * spread[ib[ok]] / (6.0 * total * dof[ok])
+    return half_g / q, dof
 
 
 def learn_edges(
@@ -216,9 +272,11 @@ def learn_edges(
         ia, ib = ia[ok], ib[ok]
     if ia.size == 0:
         return []
+    n = float(wq.sum())
+    if not n > 0:  # no weight on any row: nothing to test
+        return []
     g, dof = _g_statistics(onehot, wq, k, (ia, ib))
     g = np.maximum(g, 0.0)  # G >= 0; rounding can leave -1e-12 on independent pairs
-    n = float(wq.sum())
     cmi = g / (2.0 * n)
     n_tests = max(1, m * (m - 1) // 2)
     pval = np.where(dof > 0, chi2.sf(g, np.maximum(dof, 1)), 1.0)

@@ -145,8 +145,10 @@ class LabelModel(BaseLabelModel):
         class.  Connected pairs form cliques of at most ``max_clique_size`` LFs.
     learn_structure : bool, default=False
         Learn further dependencies from the votes: fit, test every pair of
-        co-voting LFs for dependence given the fitted posterior (G-test of
-        their expected joint vote counts per class, Bonferroni over all pairs),
+        co-voting LFs for dependence given the fitted posterior (G-test with
+        Williams' correction of their expected joint counts per class, each
+        vote taken as "votes the class", "votes another", "abstains";
+        Bonferroni over all pairs),
         add the significant ones strongest first while cliques stay within
         ``max_clique_size``, and refit.
     max_clique_size : int, default=3
