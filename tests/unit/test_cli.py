@@ -114,6 +114,33 @@ def test_fit_predict_summary_round_trip(
     assert "Coverage" in table
 
 
+def test_fit_to_npz_predicts_like_json(workdir: Path) -> None:
+    votes = workdir / "v.parquet"
+    lfs, data = str(workdir / "lfs.py"), str(workdir / "data.csv")
+    assert main(["apply", "--lfs", lfs, "--data", data, "--out", str(votes)]) == 0
+    frames = {}
+    for suffix in ("json", "npz"):
+        model, soft = workdir / f"m.{suffix}", workdir / f"s_{suffix}.parquet"
+        assert main(["fit", "--votes", str(votes), "--out", str(model)]) == 0
+        assert (
+            main(
+                [
+                    "predict",
+                    "--model",
+                    str(model),
+                    "--votes",
+                    str(votes),
+                    "--out",
+                    str(soft),
+                ]
+            )
+            == 0
+        )
+        frames[suffix] = read_soft_labels(soft)
+    assert (workdir / "m.npz").read_bytes()[:2] == b"PK"  # a NumPy archive
+    pd.testing.assert_frame_equal(frames["json"], frames["npz"])
+
+
 @pytest.mark.parametrize("model", ["label-model", "dawid-skene", "majority"])
 def test_label_all_in_one_keeps_row_order(workdir: Path, model: str) -> None:
     out = workdir / "soft.parquet"
