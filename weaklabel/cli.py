@@ -469,13 +469,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="data file with gold labels, one row per vote row (empty = unknown)",
     )
     p.add_argument("--gold-column", default=None, help=_GOLD_COLUMN_HELP)
-    p.add_argument("--model", default=None, help="fitted label model (JSON)")
+    p.add_argument("--model", default=None, help="fitted label model (.json or .npz)")
     p.set_defaults(func=_cmd_summary)
 
     for name, helptext in (("fit", "fit a label model on votes"),):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("--votes", required=True)
-        p.add_argument("--out", required=True, help="model file (.json)")
+        p.add_argument("--out", required=True, help="model file (.json or .npz)")
         p.add_argument("--model", choices=_MODEL_CHOICES, default="label-model")
         p.add_argument("--cardinality", type=int, default=None)
         p.add_argument("--seed", type=int, default=0)
@@ -488,7 +488,7 @@ def _build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=_cmd_fit)
 
     p = sub.add_parser("predict", help="soft labels from a fitted model")
-    p.add_argument("--model", required=True)
+    p.add_argument("--model", required=True, help="fitted label model (.json or .npz)")
     p.add_argument("--votes", required=True)
     p.add_argument("--out", required=True, help="soft labels (.parquet or .csv)")
     p.set_defaults(func=_cmd_predict)
