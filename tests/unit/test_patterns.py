@@ -206,6 +206,21 @@ def test_e_step_matches_logsumexp_and_clamps_gold():
     np.testing.assert_array_equal(log_joint, before)
 
 
+@pytest.mark.parametrize("with_gold", [False, True])
+def test_e_step_overwrite_gives_the_same_numbers_in_place(with_gold):
+    rng = np.random.default_rng(3)
+    log_joint = rng.normal(scale=30, size=(70_000, 3))  # more than one block
+    gold = None
+    if with_gold:
+        gold = np.full(len(log_joint), -1)
+        gold[::7] = rng.integers(0, 3, gold[::7].size)
+    post, ll = e_step(log_joint, gold)
+    post_in, ll_in = e_step(log_joint, gold, overwrite=True)
+    assert post_in is log_joint
+    np.testing.assert_array_equal(post_in, post)
+    np.testing.assert_array_equal(ll_in, ll)
+
+
 def test_e_step_extreme_values_stay_finite():
     post, ll = e_step(np.array([[-1e4, 0.0], [-800.0, -800.0], [1e3, -1e3]]))
     assert np.isfinite(post).all()

@@ -448,7 +448,7 @@ def _accuracy_log_joint(
 def posterior(design: Design, params: Params) -> tuple[FloatArray, float]:
     """Return (posterior (u, k), total log-likelihood of the training votes)."""
     rel, offset = e_step_joint(design, params)
-    post, ll = e_step(rel, design.gold)
+    post, ll = e_step(rel, design.gold, overwrite=True)
     return post, float(design.counts @ ll) + offset
 
 

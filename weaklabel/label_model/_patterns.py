@@ -741,16 +741,23 @@ def _row_reduce(X: npt.NDArray[np.float64], op: np.ufunc) -> npt.NDArray[np.floa
 def e_step(
     log_joint: npt.NDArray[np.float64],
     gold: npt.NDArray[np.int64] | None = None,
+    *,
+    overwrite: bool = False,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Normalise per-pattern log joint probabilities into posteriors.
 
     Parameters
     ----------
     log_joint : ndarray of shape (u, k)
-        ``log P(y = c) + log P(votes | y = c)`` for every pattern; not modified.
+        ``log P(y = c) + log P(votes | y = c)`` for every pattern; not
+        modified unless ``overwrite``.
     gold : ndarray of shape (u,), default=None
         Gold class per pattern (-1 = unknown): those posteriors are clamped to
         the gold class and their log likelihood is ``log_joint[u, gold]``.
+    overwrite : bool, default=False
+        Write the posteriors into ``log_joint`` itself (the same numbers; EM
+        on millions of patterns then does not allocate, and the kernel does
+        not zero, a fresh (u, k) array every iteration).
 
     Returns
     -------
@@ -767,8 +774,13 @@ def e_step(
     (array([[0.25, 0.75]]), array([-0.916]))
     """
     u, k = log_joint.shape
-    post = np.empty((u, k))
+    post = log_joint if overwrite else np.empty((u, k))
     ll = np.empty(u)
+    known = cls = gold_ll = None
+    if gold is not None:
+        known = np.flatnonzero(gold >= 0)
+        cls = gold[known]
+        gold_ll = log_joint[known, cls]  # a copy, read before any overwrite
     # Blocks of rows, so that the temporaries stay in cache (element-wise
     # operations: the same numbers as on the whole array at once).
     step = max(1, (1 << 16) // max(k, 1))
@@ -784,13 +796,12 @@ def e_step(
         p /= total[:, None]
         np.log(total, out=ll[s : s + step])
         ll[s : s + step] += top
-    if gold is not None:
-        known = np.flatnonzero(gold >= 0)
-        if known.size:
-            cls = gold[known]
-            ll[known] = log_joint[known, cls]
-            post[known] = 0.0
-            post[known, cls] = 1.0
+    if known is not None and known.size:
+        assert cls is not None
+        assert gold_ll is not None
+        ll[known] = gold_ll
+        post[known] = 0.0
+        post[known, cls] = 1.0
     return post, ll
 
 

@@ -206,7 +206,7 @@ class DawidSkene(BaseLabelModel):
             prior, confusion = _m_step(stats, P.counts @ post, A)
             log_table = _log_table(confusion)
             rel, offset = em.log_likelihood(log_table, np.log(prior))
-            post, ll = e_step(rel, P.gold)
+            post, ll = e_step(rel, P.gold, overwrite=True)
             ll_total = float(P.counts @ ll) + offset
             # MAP objective (monotone under EM): data log-likelihood + log priors.
             penalty = float(np.sum(A * log_table.transpose(0, 2, 1))) + float(
