@@ -79,29 +79,25 @@ def test_apply_writes_int8_votes(workdir: Path) -> None:
     assert L.loc[1, "short"] == 0
 
 
+def _apply_fit_predict(
+    workdir: Path, votes: Path, model: Path, soft: Path
+) -> pd.DataFrame:
+    """``apply`` the test LFs, ``fit`` a model file and ``predict`` soft labels."""
+    lfs, data = str(workdir / "lfs.py"), str(workdir / "data.csv")
+    assert main(["apply", "--lfs", lfs, "--data", data, "--out", str(votes)]) == 0
+    assert main(["fit", "--votes", str(votes), "--out", str(model)]) == 0
+    args = ["--model", str(model), "--votes", str(votes), "--out", str(soft)]
+    assert main(["predict", *args]) == 0
+    return read_soft_labels(soft)
+
+
 def test_fit_predict_summary_round_trip(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     votes, model, soft = (workdir / n for n in ("v.parquet", "m.json", "s.csv"))
-    lfs, data = str(workdir / "lfs.py"), str(workdir / "data.csv")
-    assert main(["apply", "--lfs", lfs, "--data", data, "--out", str(votes)]) == 0
-    assert main(["fit", "--votes", str(votes), "--out", str(model)]) == 0
+    data = str(workdir / "data.csv")
+    frame = _apply_fit_predict(workdir, votes, model, soft)
     assert json.loads(model.read_text())  # plain JSON, no pickle
-    assert (
-        main(
-            [
-                "predict",
-                "--model",
-                str(model),
-                "--votes",
-                str(votes),
-                "--out",
-                str(soft),
-            ]
-        )
-        == 0
-    )
-    frame = read_soft_labels(soft)
     assert len(frame) == len(TEXTS)
     proba_cols = [c for c in frame.columns if c.startswith("proba_")]
     assert any("ham" in c for c in proba_cols)
@@ -116,27 +112,12 @@ def test_fit_predict_summary_round_trip(
 
 def test_fit_to_npz_predicts_like_json(workdir: Path) -> None:
     votes = workdir / "v.parquet"
-    lfs, data = str(workdir / "lfs.py"), str(workdir / "data.csv")
-    assert main(["apply", "--lfs", lfs, "--data", data, "--out", str(votes)]) == 0
-    frames = {}
-    for suffix in ("json", "npz"):
-        model, soft = workdir / f"m.{suffix}", workdir / f"s_{suffix}.parquet"
-        assert main(["fit", "--votes", str(votes), "--out", str(model)]) == 0
-        assert (
-            main(
-                [
-                    "predict",
-                    "--model",
-                    str(model),
-                    "--votes",
-                    str(votes),
-                    "--out",
-                    str(soft),
-                ]
-            )
-            == 0
+    frames = {
+        suffix: _apply_fit_predict(
+            workdir, votes, workdir / f"m.{suffix}", workdir / f"s_{suffix}.parquet"
         )
-        frames[suffix] = read_soft_labels(soft)
+        for suffix in ("json", "npz")
+    }
     assert (workdir / "m.npz").read_bytes()[:2] == b"PK"  # a NumPy archive
     pd.testing.assert_frame_equal(frames["json"], frames["npz"])
 

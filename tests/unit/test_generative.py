@@ -72,6 +72,26 @@ def test_e_step_matches_bayes_rule_with_a_clique():
     np.testing.assert_allclose(model.predict_proba(patterns), expected, rtol=1e-9)
 
 
+def _assert_bayes_rule_without_cliques(model, patterns, confusion):
+    """predict_proba equals Bayes' rule with these confusion rows."""
+    k = model.cardinality_
+    expected = np.array(
+        [
+            _brute_force(
+                p,
+                model.class_prior_,
+                model.lf_fire_rate_,
+                confusion,
+                (),
+                np.ones((1, k)),
+                [()],
+            )
+            for p in patterns
+        ]
+    )
+    np.testing.assert_allclose(model.predict_proba(patterns), expected, rtol=1e-9)
+
+
 @pytest.mark.parametrize("k", [2, 4])
 def test_e_step_matches_bayes_rule_accuracy_parametrization(k):
     rng = np.random.default_rng(1)
@@ -88,21 +108,7 @@ def test_e_step_matches_bayes_rule_accuracy_parametrization(k):
     conf = (1 - a)[:, None, None] * r[:, None, :] / (1 - r[:, :, None])
     conf[:, np.arange(k), np.arange(k)] = a[:, None]
     np.testing.assert_allclose(conf.sum(axis=2), 1.0)
-    expected = np.array(
-        [
-            _brute_force(
-                p,
-                model.class_prior_,
-                model.lf_fire_rate_,
-                conf,
-                (),
-                np.ones((1, k)),
-                [()],
-            )
-            for p in patterns
-        ]
-    )
-    np.testing.assert_allclose(model.predict_proba(patterns), expected, rtol=1e-9)
+    _assert_bayes_rule_without_cliques(model, patterns, conf)
 
 
 def test_accuracy_parametrization_scores_one_sided_lfs_by_their_own_column():
@@ -126,21 +132,7 @@ def test_accuracy_parametrization_scores_one_sided_lfs_by_their_own_column():
     for j, own in ((0, 0), (2, 2)):  # P(own vote | c, fires); other votes unseen
         conf[j] = 0.0
         conf[j, :, own] = model.lf_own_vote_[j]
-    expected = np.array(
-        [
-            _brute_force(
-                p,
-                model.class_prior_,
-                model.lf_fire_rate_,
-                conf,
-                (),
-                np.ones((1, k)),
-                [()],
-            )
-            for p in patterns
-        ]
-    )
-    np.testing.assert_allclose(model.predict_proba(patterns), expected, rtol=1e-9)
+    _assert_bayes_rule_without_cliques(model, patterns, conf)
 
 
 @pytest.mark.parametrize("k", [2, 4])

@@ -225,18 +225,24 @@ def test_learn_edges_matches_dense_tables(
         np.testing.assert_allclose(e.p_value, p, rtol=1e-6, atol=1e-12)
 
 
+def _planted_copies(k, n=5000, seed=0):
+    """12 LFs, of which (0, 1), (2, 3) and (4, 5) are near copies."""
+    planted = {(0, 1), (2, 3), (4, 5)}
+    data = make_votes(
+        n,
+        12,
+        k,
+        dependencies=[(a, b, 0.8) for a, b in sorted(planted)],
+        random_state=seed,
+    )
+    return data, planted
+
+
 def test_copies_have_the_largest_statistics_at_many_classes():
     # k = 40 with the true classes as posteriors: the tables have 41 x 41
     # cells per class, which the dense computation could not afford at scale
     k = 40
-    planted = {(0, 1), (2, 3), (4, 5)}
-    data = make_votes(
-        5000,
-        12,
-        k,
-        dependencies=[(a, b, 0.8) for a, b in sorted(planted)],
-        random_state=0,
-    )
+    data, planted = _planted_copies(k)
     onehot, fired = _onehot(data.L.astype(np.int64), k)
     wq = np.eye(k)[data.y]
     tests = learn_edges(onehot, fired, wq, k, alpha=np.inf, min_cmi=0.0)
@@ -251,14 +257,7 @@ def test_copies_have_the_largest_statistics_at_many_classes():
 
 @pytest.mark.parametrize("k", [15, 40])
 def test_recovers_planted_copies_at_more_classes(k):
-    planted = {(0, 1), (2, 3), (4, 5)}
-    data = make_votes(
-        5000,
-        12,
-        k,
-        dependencies=[(a, b, 0.8) for a, b in sorted(planted)],
-        random_state=0,
-    )
+    data, planted = _planted_copies(k)
     model = LabelModel(cardinality=k, learn_structure=True).fit(data.L)
     assert _edges(model) == planted
 
