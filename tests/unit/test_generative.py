@@ -152,6 +152,27 @@ def test_accuracy_parametrization_equals_confusion_rows_on_one_sided_lfs(k):
     assert acc.lf_confusion_ is None
 
 
+@pytest.mark.parametrize("parametrization", ["accuracy", "confusion"])
+def test_an_unseen_vote_of_a_one_sided_lf_is_not_read_as_its_usual_vote(
+    parametrization,
+):
+    L, _ = _one_sided_votes(
+        3000, [0.4, 0.3, 0.3], [0.5] * 6, [0.03] * 6, [0, 0, 1, 1, 2, 2], seed=5
+    )
+    model = LabelModel(
+        cardinality=3, parametrization=parametrization, mv_anchor=False
+    ).fit(L)
+    assert model.lf_polarity_.tolist() == [0, 0, 1, 1, 2, 2]
+    rows = np.full((2, 6), -1)
+    rows[0, 0] = 0  # LF 0's usual vote
+    rows[1, 0] = 2  # a class LF 0 never voted in fit
+    usual, unseen = model.predict_proba(rows)
+    assert usual.argmax() == 0
+    # evidence for the class voted (how much depends on how rarely LF 0
+    # fires on class 2 rows, which the model has learned to be almost never)
+    assert unseen[2] > usual[2] + 0.1
+
+
 @pytest.mark.parametrize("k", [2, 5])
 def test_accuracy_parametrization_survives_an_lf_voting_one_class_everywhere(k):
     # One accuracy cannot say "votes class 0 whatever the class"; such an LF

@@ -379,11 +379,16 @@ def accuracy_terms(
 
     For a vote ``v`` of LF ``j`` the log-likelihood relative to abstaining is
     ``G[j, c] + E[j, v] + [v == c] * D[j, v]``.  An LF that only ever voted
-    one class (``params.polarity``) is scored by its own column
-    ``params.own_vote`` instead (``D = E = 0``; see :func:`own_vote_rates`):
-    one accuracy cannot express a vote that is the same whatever the class,
-    and EM would otherwise explain an LF voting one class on most rows by a
-    class balance collapsed onto that class.
+    one class ``o`` in ``fit`` (``params.polarity``) is scored by its own
+    column ``params.own_vote`` instead (``G = log fire + log own_vote``,
+    ``D[j, o] = E[j, o] = 0``; see :func:`own_vote_rates`): one accuracy
+    cannot express a vote that is the same whatever the class, and EM would
+    otherwise explain an LF voting one class on most rows by a class balance
+    collapsed onto that class.  A vote ``v != o`` that such an LF casts in
+    ``predict`` keeps the accuracy model's terms, ``E = log((1 - a) r_v)``
+    and ``D = log a - E``: its propensity ``r_v`` is tiny, so like an unseen
+    vote in a confusion row it is strong evidence for class ``v`` (and is
+    never scored as the LF's usual vote).
     """
     k = params.fire.shape[1]
     a = np.clip(params.accuracy, 1e-6, 1 - 1e-6)[:, None]
@@ -399,10 +404,13 @@ def accuracy_terms(
         E = np.log1p(-a) + np.log(r)
         D = np.log(a) - np.log1p(-a) - np.log(r) + np.log1p(-r)
     if params.polarity is not None and params.own_vote is not None:
-        one = params.polarity >= 0
+        one = np.flatnonzero(params.polarity >= 0)
+        own = params.polarity[one]
         G[one] = fire_log[one] + _log(params.own_vote[one])
-        D[one] = 0.0
-        E[one] = 0.0
+        E[one] = np.log1p(-a[one]) + np.log(r[one])
+        D[one] = np.log(a[one]) - E[one]
+        E[one, own] = 0.0
+        D[one, own] = 0.0
     for X in (G, D, E):
         X[in_clique] = 0.0
     return G, D, E
