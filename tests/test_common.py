@@ -5,6 +5,7 @@ with no arguments; ``random_state`` is set by the tests).
 """
 
 import inspect
+import json
 import pickle
 
 import numpy as np
@@ -433,6 +434,16 @@ def test_load_errors(Model, tmp_path):
     other().save(path)
     with pytest.raises(TypeError, match=f"not a {Model.__name__}"):
         Model.load(path)
+
+
+def test_a_file_without_a_learned_attribute_says_to_refit(tmp_path):
+    path = tmp_path / "m.json"
+    LabelModel().fit(np.array([[0, 1], [1, 1], [0, -1]])).save(path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    del doc["attributes"]["lf_own_vote_"]  # as saved by an older version
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"lf_own_vote_.*Refit the model"):
+        load_label_model(path)
 
 
 def test_npz_load_errors(tmp_path):

@@ -548,7 +548,9 @@ class BaseLabelModel(BaseEstimator):
             missing = [a for a in needed if a not in attributes]
             if missing:
                 raise ValueError(
-                    f"{source!r} is missing the learned attributes {missing}."
+                    f"{source!r} is missing the learned attributes {missing}; it"
+                    " was saved by another weaklabel version. Refit the model"
+                    " with this version and save it again."
                 )
             for name in needed:
                 setattr(model, name, _serialize.decode(attributes[name]))
