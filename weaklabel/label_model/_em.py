@@ -66,6 +66,9 @@ _PREDICT_BLOCK_BYTES = 1 << 26  # grouped codes: memory of a block
 _EPS = 1e-12
 _ACC_A1 = 2.0
 _ACC_A0 = 1.0
+# Pseudo-votes spread evenly over each confusion row (the one-sided LFs'
+# own-vote column of the accuracy layout is that row's column: same value)
+_CONFUSION_SMOOTHING = 1e-3
 
 
 @dataclass(frozen=True)
@@ -543,7 +546,7 @@ def m_step(design: Design, post: FloatArray, hyper: Hyper) -> Params:
             r = propensity[:, None, :] * (1 - eye)[None]  # (m, c, v)
             off = r / np.maximum(r.sum(axis=2, keepdims=True), _EPS)
         onecoin = accuracy[:, None, None] * eye + (1 - accuracy)[:, None, None] * off
-        C = N + t * onecoin + d[:, None, None] * eye + 1e-3 / k
+        C = N + t * onecoin + d[:, None, None] * eye + _CONFUSION_SMOOTHING / k
         confusion = C / C.sum(axis=2, keepdims=True)
 
     params = Params(
@@ -597,7 +600,8 @@ def own_vote_rates(
     t = np.asarray(hyper.confusion_prior, dtype=np.float64)[one][:, None]
     d = np.asarray(hyper.accuracy_prior, dtype=np.float64)[one][:, None]
     f = fires[one]
-    out[one] = (f + t * onecoin + d * is_own + 1e-3 / k) / (f + t + d + 1e-3)
+    eps = _CONFUSION_SMOOTHING
+    out[one] = (f + t * onecoin + d * is_own + eps / k) / (f + t + d + eps)
     return out
 
 

@@ -76,12 +76,13 @@ Interface (stable; other label models build on it)
     The one-hot votes built once for an EM loop (as grouped codes for dense
     votes, see :mod:`weaklabel.label_model._grouped`), with the products
     ``product(table)`` (one_hot @ table) and ``rproduct(weights)``
-    (one_hot.T @ weights) and the two EM steps done the fast way: ``log_likelihood(log_table, log_prior) -> (rel, offset)``
+    (one_hot.T @ weights) and the two EM steps done the fast way:
+    ``log_likelihood(log_table, log_prior) -> (rel, offset)``
     (log joint relative to class 0, so ``e_step(rel)`` gives exact posteriors
     and ``counts @ ll + offset`` the exact log-likelihood) and
     ``statistics(posterior) -> (m, k, k)`` expected vote counts.
 
-``e_step(log_joint, gold=None) -> (posterior, log_likelihood_per_pattern)``
+``e_step(log_joint, gold=None, *, overwrite=False) -> (posterior, ll)``
     Normalises unnormalised log joint probabilities (u, k) row-wise in log
     space; patterns with gold labels are clamped to their class.
 
@@ -776,11 +777,9 @@ def e_step(
     u, k = log_joint.shape
     post = log_joint if overwrite else np.empty((u, k))
     ll = np.empty(u)
-    known = cls = gold_ll = None
-    if gold is not None:
-        known = np.flatnonzero(gold >= 0)
-        cls = gold[known]
-        gold_ll = log_joint[known, cls]  # a copy, read before any overwrite
+    known = np.empty(0, np.intp) if gold is None else np.flatnonzero(gold >= 0)
+    cls = np.empty(0, np.intp) if gold is None else gold[known]
+    gold_ll = log_joint[known, cls]  # a copy, read before any overwrite
     # Blocks of rows, so that the temporaries stay in cache (element-wise
     # operations: the same numbers as on the whole array at once).
     step = max(1, (1 << 16) // max(k, 1))
@@ -796,9 +795,7 @@ def e_step(
         p /= total[:, None]
         np.log(total, out=ll[s : s + step])
         ll[s : s + step] += top
-    if known is not None and known.size:
-        assert cls is not None
-        assert gold_ll is not None
+    if known.size:
         ll[known] = gold_ll
         post[known] = 0.0
         post[known, cls] = 1.0

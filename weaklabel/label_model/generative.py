@@ -653,8 +653,9 @@ class LabelModel(BaseLabelModel):
             fired_all = _em.fired_from_onehot(em.onehot, k) if fired is None else fired
             # an exact copy is tested through its original and is not counted
             # toward max_clique_size
+            copy_lfs = {b for _, b in copies}
             is_copy = np.zeros(m, dtype=bool)
-            is_copy[[b for _, b in copies]] = True
+            is_copy[list(copy_lfs)] = True
             for _ in range(_MAX_STRUCTURE_ROUNDS):  # one edge per round
                 tests = learn_edges(
                     design.em.onehot,
@@ -671,7 +672,7 @@ class LabelModel(BaseLabelModel):
                     tests,
                     int(self.max_clique_size),
                     one_edge=True,
-                    copies=set(np.flatnonzero(is_copy).tolist()),
+                    copies=copy_lfs,
                 )
                 if len(learned) == len(edges):
                     break
