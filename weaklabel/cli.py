@@ -17,6 +17,7 @@ traceback), 2 usage error.
 from __future__ import annotations
 
 import argparse
+import importlib
 import importlib.util
 import logging
 import sys
@@ -37,6 +38,14 @@ __all__ = ["load_registry", "main", "read_table"]
 logger = logging.getLogger(__name__)
 
 _MODEL_CHOICES = ("label-model", "dawid-skene", "majority")
+
+# Subcommands owned by the later wings. Each module defines
+# ``register(subparsers) -> None``, which adds its sub-parsers with
+# ``set_defaults(func=handler)``; the handler takes the parsed namespace and
+# returns an exit code. Keep those modules' top-level imports light (argparse
+# only): the heavy imports belong inside the handlers, so ``weaklabel --help``
+# stays fast and a missing extra fails only the command that needs it.
+_EXTENSIONS: tuple[str, ...] = ()
 
 
 class CLIError(WeakLabelError):
@@ -526,6 +535,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-end-model", action="store_true", help="skip the end model")
     p.set_defaults(func=_cmd_demo)
+
+    for module_name in _EXTENSIONS:
+        importlib.import_module(module_name).register(sub)
     return parser
 
 
