@@ -34,7 +34,6 @@ import warnings
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -42,6 +41,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from weaklabel.exceptions import LabelingFunctionError, WeakLabelWarning
+from weaklabel.io import read_data  # re-exported: weaklabel.apply.read_data
 from weaklabel.lf import LabelingFunction, LFRegistry, check_classes
 from weaklabel.typing import ABSTAIN, vote_dtype
 
@@ -50,53 +50,6 @@ __all__ = ["apply_lfs", "read_data"]
 _CHUNK_ROWS = 65_536
 _BAD = -(2**31)  # sentinel code for a value that is not a vote
 _SAFE_TYPES = frozenset({str, int, type(None)})
-
-
-# --------------------------------------------------------------------------- data
-
-
-def read_data(data: pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:
-    """Return ``data`` as a DataFrame, reading it if it is a path.
-
-    Parquet files and datasets (a folder, or ``.parquet``/``.pq``), CSV
-    (``.csv``; ``.tsv`` tab-separated) and JSON Lines (``.jsonl``/``.ndjson``)
-    are read with pandas.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the path does not exist.
-    ValueError
-        If the suffix is not a known format or the file cannot be parsed.
-    TypeError
-        If ``data`` is neither a DataFrame nor a path.
-    """
-    if isinstance(data, pd.DataFrame):
-        return data
-    if not isinstance(data, (str, os.PathLike)):
-        raise TypeError(
-            "data must be a pandas DataFrame or the path of a Parquet, CSV or JSON"
-            f" Lines file; got {type(data).__name__}."
-        )
-    path = Path(data)
-    if not path.exists():
-        raise FileNotFoundError(f"Data file {str(path)!r} does not exist.")
-    suffix = path.suffix.lower()
-    try:
-        if path.is_dir() or suffix in {".parquet", ".pq"}:
-            return pd.read_parquet(path)
-        if suffix == ".csv":
-            return pd.read_csv(path)
-        if suffix == ".tsv":
-            return pd.read_csv(path, sep="\t")
-        if suffix in {".jsonl", ".ndjson"}:
-            return pd.read_json(path, lines=True)
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"Could not read {str(path)!r}: {exc}") from exc
-    raise ValueError(
-        f"Cannot tell the format of {str(path)!r} from its suffix {suffix!r};"
-        " expected .parquet/.pq (or a Parquet folder), .csv, .tsv, .jsonl or .ndjson."
-    )
 
 
 # ---------------------------------------------------------------------- row type

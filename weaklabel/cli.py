@@ -32,6 +32,7 @@ import pandas as pd
 
 from weaklabel._validation import class_names_of
 from weaklabel.exceptions import WeakLabelError
+from weaklabel.io import read_table
 
 __all__ = ["load_registry", "main", "read_table"]
 
@@ -53,24 +54,6 @@ class CLIError(WeakLabelError):
 
 
 # --------------------------------------------------------------------------- io
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV, Parquet or JSON Lines file (chosen by suffix) into a DataFrame.
-
-    Parameters
-    ----------
-    path : str or Path
-        ``.csv``, ``.tsv``, ``.parquet``/``.pq`` (a file or a folder of
-        Parquet files), or ``.jsonl``/``.ndjson``.
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    from weaklabel.apply import read_data
-
-    return read_data(path)
-
-
 def _load_module(path: str | Path) -> ModuleType:
     p = Path(path)
     if not p.is_file():
@@ -145,74 +128,6 @@ def _make_model(kind: str, cardinality: int | None, seed: int | None) -> Any:
     return cls(cardinality=cardinality, random_state=seed)
 
 
-#: Cell values read as "unknown" besides an empty cell and -1 (the spellings
-#: pandas reads as missing), unless they are class names.
-_UNKNOWN_TOKENS = frozenset({"na", "n/a", "#n/a", "nan", "null", "none", "<na>"})
-
-
-def _gold_indices(
-    y: pd.Series,
-    classes: Sequence[str] | None,
-    cardinality: int | None = None,
-    *,
-    source: str = "the gold file",
-) -> np.ndarray:
-    """Map a gold column to class indices, ``-1`` = unknown.
-
-    Each cell may be a class name, a class index ``0..k-1``, or unknown: an
-    empty (or blank) cell, a missing value (None/NaN/"NA"), or ``-1``.  Class
-    names are matched first, so a class named like an index wins.
-    """
-    text = y.astype("string").str.strip()
-    out = np.full(len(y), -1, dtype=np.int64)
-    todo = (text.notna() & (text != "")).to_numpy()
-    if classes is not None:
-        lookup = {str(c).strip(): i for i, c in enumerate(classes)}
-        named = text.map(lookup).to_numpy(dtype="float64", na_value=np.nan)
-        hit = todo & ~np.isnan(named)
-        out[hit] = named[hit].astype(np.int64)
-        todo &= ~hit
-        cardinality = len(classes)
-    numeric = pd.to_numeric(text, errors="coerce").to_numpy(
-        dtype="float64", na_value=np.nan
-    )
-    with np.errstate(invalid="ignore"):
-        whole = todo & (numeric == np.floor(numeric))
-        hi = np.inf if cardinality is None else cardinality
-        index_ok = whole & (numeric >= 0) & (numeric < hi)
-    out[index_ok] = numeric[index_ok].astype(np.int64)
-    todo &= ~(index_ok | (whole & (numeric == -1)))
-    if todo.any():
-        todo &= ~text.str.lower().isin(_UNKNOWN_TOKENS).to_numpy(dtype=bool)
-    if not todo.any():
-        return out
-    bad_rows = np.flatnonzero(todo)
-    first = int(bad_rows[0])
-    where = (
-        f"{y.iloc[first]!r} in column {y.name!r} of {source} (data row {first + 1};"
-        f" {len(bad_rows)} bad cell{'s' if len(bad_rows) > 1 else ''} in all)"
-    )
-    unknown = "an empty cell or -1 for an unknown label"
-    if classes is not None:
-        raise CLIError(
-            f"Gold label {where} is not a known class. Expected a class name"
-            f" {list(classes)}, a class index 0..{len(classes) - 1}, or {unknown};"
-            " fix those cells or pick another column with --gold-column."
-        )
-    indices = (
-        "0..k-1 (k = the number of classes)"
-        if cardinality is None
-        else f"0..{cardinality - 1}"
-    )
-    raise CLIError(
-        f"Gold label {where} is not a class index, and the votes file names no"
-        " classes (a CSV votes file stores none), so class names cannot be"
-        f" matched. Give the gold as class indices {indices} ({unknown}), or"
-        " write the votes as Parquet (weaklabel apply --out votes.parquet),"
-        " which keeps the class names."
-    )
-
-
 # --------------------------------------------------------------------- commands
 def _cmd_apply(args: argparse.Namespace) -> int:
     from weaklabel.io import write_votes
@@ -244,36 +159,6 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_gold_table(path: str) -> pd.DataFrame:
-    """Read a gold file; in CSV/TSV every line after the header is a row.
-
-    pandas skips blank lines by default, but in a one-column gold file a blank
-    line is an empty cell (unknown label), so blank lines are kept; cells are
-    read as text so that only the gold rules decide what is unknown.
-    """
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix not in {".csv", ".tsv"} or not p.is_file():
-        return read_table(p)
-    try:
-        return pd.read_csv(
-            p,
-            sep="\t" if suffix == ".tsv" else ",",
-            skip_blank_lines=False,
-            keep_default_na=False,
-            dtype=str,
-        )
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"Could not read {str(p)!r}: {exc}") from exc
-
-
-def _is_blank(df: pd.DataFrame) -> np.ndarray:
-    """Rows whose every cell is missing or empty (blank lines of a CSV)."""
-    text = df.astype("string").apply(lambda col: col.str.strip())
-    blank: np.ndarray = np.asarray((text.isna() | (text == "")).all(axis=1), bool)
-    return blank
-
-
 def _read_gold(args: argparse.Namespace, L: pd.DataFrame) -> np.ndarray | None:
     """Gold labels of ``--gold`` / ``--gold-column`` as indices (-1 = unknown).
 
@@ -283,28 +168,18 @@ def _read_gold(args: argparse.Namespace, L: pd.DataFrame) -> np.ndarray | None:
     """
     if args.gold is None:
         return None
-    column = "label" if args.gold_column is None else args.gold_column
-    df = _read_gold_table(args.gold)
-    if column not in df.columns:
-        raise CLIError(
-            f"Gold file {args.gold!r} has no column {column!r}; columns"
-            f" are {list(df.columns)}. Pick one with --gold-column."
+    from weaklabel.io import read_gold
+
+    try:
+        return read_gold(
+            args.gold,
+            column="label" if args.gold_column is None else args.gold_column,
+            n_rows=len(L),
+            classes=_classes_of(L, None),
+            cardinality=getattr(args, "cardinality", None),
         )
-    if len(df) > len(L) and _is_blank(df.iloc[len(L) :]).all():
-        df = df.iloc[: len(L)]
-    if len(df) != len(L):
-        raise CLIError(
-            f"Gold file {args.gold!r} has {len(df)} rows but the votes file has"
-            f" {len(L)}; the gold file must have one row per vote row, in the"
-            " same order (leave the gold cell empty, or write -1, where the label"
-            " is unknown)."
-        )
-    return _gold_indices(
-        df[column],
-        _classes_of(L, None),
-        getattr(args, "cardinality", None),
-        source=repr(args.gold),
-    )
+    except ValueError as exc:
+        raise CLIError(str(exc)) from exc
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:

@@ -1,4 +1,9 @@
-"""Soft labels and vote matrices on disk, as CSV or Parquet (chosen by suffix).
+"""Files: data tables, gold labels, vote matrices and soft labels (format by suffix).
+
+This module owns every file format weaklabel reads or writes.  Data tables
+(:func:`read_table`) are CSV, TSV, Parquet or JSON Lines; gold labels
+(:func:`read_gold`) are a column of any data table; vote matrices and soft
+labels are CSV or Parquet.
 
 Soft-label files hold one row per sample with the columns
 
@@ -54,15 +59,21 @@ from weaklabel._validation import (
 from weaklabel.typing import FloatArray, VoteMatrixLike, vote_dtype
 
 __all__ = [
+    "DATA_FORMATS",
     "FORMAT_VERSION",
     "METADATA_KEY",
     "PROBA_PREFIX",
     "atomic_write",
+    "gold_indices",
     "proba_from_frame",
+    "read_data",
+    "read_gold",
     "read_soft_labels",
+    "read_table",
     "read_votes",
     "soft_label_classes",
     "soft_label_frame",
+    "table_format",
     "write_soft_labels",
     "write_votes",
 ]
@@ -78,10 +89,19 @@ METADATA_KEY = b"weaklabel"
 PROBA_PREFIX = "proba_"
 """Prefix of the probability columns: ``proba_<class name>``."""
 
-_SUFFIXES: dict[str, Literal["csv", "parquet"]] = {
+DATA_FORMATS: dict[str, Literal["csv", "tsv", "parquet", "jsonl"]] = {
     ".csv": "csv",
+    ".tsv": "tsv",
     ".parquet": "parquet",
     ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+"""File suffix -> format of the data tables :func:`read_table` reads (the one
+suffix table: vote and soft-label files use its CSV and Parquet entries)."""
+
+_SUFFIXES: dict[str, Literal["csv", "parquet"]] = {
+    suffix: fmt for suffix, fmt in DATA_FORMATS.items() if fmt in ("csv", "parquet")
 }
 _SOFT = "soft_labels"
 _VOTES = "votes"
@@ -705,3 +725,407 @@ def read_votes(path: PathLike) -> pd.DataFrame:
     if classes is not None:
         frame.attrs["classes"] = classes
     return frame
+
+
+# ----------------------------------------------------------------------- data tables
+
+
+def table_format(path: PathLike) -> Literal["csv", "tsv", "parquet", "jsonl"]:
+    """The format of a data file or folder, told by its suffix.
+
+    A folder is a Parquet dataset (``pd.read_parquet`` reads its files).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        ``.csv``, ``.tsv``, ``.parquet``/``.pq`` or ``.jsonl``/``.ndjson``
+        (any case), or a folder.
+
+    Returns
+    -------
+    {"csv", "tsv", "parquet", "jsonl"}
+
+    Raises
+    ------
+    ValueError
+        An unknown suffix.
+
+    Examples
+    --------
+    >>> table_format("comments.TSV"), table_format("votes.pq")
+    ('tsv', 'parquet')
+    """
+    p = Path(path)
+    fmt = DATA_FORMATS.get(p.suffix.lower())
+    if fmt is not None:
+        return fmt
+    if p.is_dir():
+        return "parquet"
+    raise ValueError(
+        f"Cannot tell the format of {str(p)!r} from its suffix {p.suffix!r};"
+        " expected .parquet/.pq (or a Parquet folder), .csv, .tsv, .jsonl or"
+        " .ndjson. Rename the file, or read it with pandas and pass the DataFrame."
+    )
+
+
+def read_table(path: PathLike, *, text_na: bool = False) -> pd.DataFrame:
+    """Read a data file (CSV, TSV, Parquet or JSON Lines, told by suffix).
+
+    Text is read exactly as the file holds it: in CSV and TSV files a text
+    cell that is empty stays ``""`` and ``NA``, ``None``, ``null`` or ``NaN``
+    stay text, so a row-wise LF can call string methods on every cell.
+    Columns that hold numbers are parsed as numbers, with empty and ``NA``
+    cells as NaN, as pandas does.  ``.tsv`` files are tab-separated values
+    without quoting: every line is one row and a ``"`` is an ordinary
+    character (the form the UCI SMS spam file and most tab-separated exports
+    use).  When a CSV file has more lines than rows, because a quoted cell
+    spans lines, a :class:`~weaklabel.exceptions.WeakLabelWarning` says how
+    many lines went into cells (a stray quote can swallow many rows).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        ``.csv``, ``.tsv``, ``.parquet``/``.pq`` (a file or a folder of
+        Parquet files) or ``.jsonl``/``.ndjson``.
+    text_na : bool, default=False
+        Read empty text cells and the spellings pandas takes for missing
+        (``NA``, ``N/A``, ``null``, ``None``, ``NaN``, ...) as missing values
+        (NaN), which is ``pandas.read_csv``'s default.  CSV and TSV only;
+        Parquet and JSON Lines carry their own missing values.
+
+    Returns
+    -------
+    DataFrame
+        One row per data row, indexed ``0..n-1`` (Parquet files keep a stored
+        index).
+
+    Raises
+    ------
+    FileNotFoundError
+        No file or folder at ``path``.
+    ValueError
+        An unknown suffix, or a file that cannot be parsed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "comments.csv"
+    >>> _ = f.write_text("text,stars\\nNA,5\\n,\\nnull,3\\n")
+    >>> df = read_table(f)
+    >>> df["text"].tolist(), df["stars"].tolist()
+    (['NA', '', 'null'], [5.0, nan, 3.0])
+    >>> read_table(f, text_na=True)["text"].isna().tolist()
+    [True, True, True]
+    """
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"Data file {str(p)!r} does not exist; check the path.")
+    fmt = table_format(p)
+    try:
+        if fmt == "parquet":
+            frame: pd.DataFrame = pd.read_parquet(p)
+            return frame
+        if fmt == "jsonl":
+            frame = pd.read_json(p, lines=True)
+            return frame
+        frame = _read_delimited(p, fmt, text_na=text_na)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"Could not read {str(p)!r} as {fmt.upper()}: {exc}") from exc
+    _check_line_count(p, fmt, len(frame))
+    return frame
+
+
+def read_data(data: pd.DataFrame | PathLike, *, text_na: bool = False) -> pd.DataFrame:
+    """Return ``data`` as a DataFrame: a DataFrame as is, a path read by :func:`read_table`.
+
+    Parameters
+    ----------
+    data : DataFrame, str or os.PathLike
+        The data, or the path of a data file (see :func:`read_table`).
+    text_na : bool, default=False
+        Passed to :func:`read_table`.
+
+    Returns
+    -------
+    DataFrame
+
+    Raises
+    ------
+    TypeError
+        ``data`` is neither a DataFrame nor a path.
+    FileNotFoundError, ValueError
+        See :func:`read_table`.
+    """
+    if isinstance(data, pd.DataFrame):
+        return data
+    if not isinstance(data, (str, os.PathLike)):
+        raise TypeError(
+            "data must be a pandas DataFrame or the path of a Parquet, CSV, TSV or"
+            f" JSON Lines file; got {type(data).__name__}."
+        )
+    return read_table(data, text_na=text_na)
+
+
+def _delimited_options(fmt: str) -> dict[str, Any]:
+    if fmt == "tsv":
+        import csv
+
+        return {"sep": "\t", "quoting": csv.QUOTE_NONE, "encoding": "utf-8"}
+    return {"sep": ",", "encoding": "utf-8"}
+
+
+def _read_delimited(p: Path, fmt: str, *, text_na: bool) -> pd.DataFrame:
+    options = _delimited_options(fmt)
+    frame: pd.DataFrame = pd.read_csv(p, **options)
+    if text_na:
+        return frame
+    # Text columns (and columns with no value at all) are read again as the
+    # strings the file holds: no cell becomes NaN, empty stays "".  Columns
+    # are picked by position (pandas renames duplicate names).
+    text = [
+        j
+        for j, (_, col) in enumerate(frame.items())
+        if pd.api.types.is_object_dtype(col.dtype)
+        or pd.api.types.is_string_dtype(col.dtype)
+        or bool(col.isna().all())
+    ]
+    if not text:
+        return frame
+    raw: pd.DataFrame = pd.read_csv(
+        p,
+        usecols=text,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        **options,
+    )
+    for pos, j in enumerate(text):
+        frame.isetitem(j, raw.iloc[:, pos].array)
+    return frame
+
+
+def _count_lines(p: Path) -> int:
+    """Non-blank lines of a text file (pandas skips blank lines)."""
+    count = 0
+    with open(p, "rb") as fh:
+        for line in fh:
+            if line.strip():
+                count += 1
+    return count
+
+
+def _check_line_count(p: Path, fmt: str, n_rows: int) -> None:
+    if fmt not in ("csv", "tsv"):
+        return
+    lines = _count_lines(p) - 1  # the header
+    if lines <= n_rows:
+        return
+    import warnings
+
+    from weaklabel.exceptions import WeakLabelWarning, user_stacklevel
+
+    warnings.warn(
+        f"{str(p)!r} has {lines} lines after the header but {n_rows} rows were"
+        f" read: {lines - n_rows} line break{'s' if lines - n_rows > 1 else ''} fell inside"
+        " quoted cells. That is"
+        " right if cells hold multi-line text; if not, a stray double quote"
+        " (e.g. a text starting with '\"') merged rows. Quote such cells"
+        ' ("" for a quote inside one), or save tab-separated data as .tsv'
+        " (read without quoting).",
+        WeakLabelWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
+# ---------------------------------------------------------------------------- gold
+
+#: Cell values read as "unknown" besides an empty cell and -1 (the spellings
+#: pandas reads as missing), unless they are class names.
+_UNKNOWN_TOKENS = frozenset({"na", "n/a", "#n/a", "nan", "null", "none", "<na>"})
+
+
+def read_gold(
+    path: PathLike,
+    *,
+    column: str = "label",
+    n_rows: int | None = None,
+    classes: Sequence[Any] | None = None,
+    cardinality: int | None = None,
+) -> npt.NDArray[np.int64]:
+    """Read gold labels from a data file as class indices (``-1`` = unknown).
+
+    One gold row per data row, in order.  Each cell may be a class name, a
+    class index ``0..k-1``, or unknown: an empty (or blank) cell, a missing
+    value (``NA``, ``null``, ``None``, ``NaN``) or ``-1``.  Class names are
+    matched first, so a class named ``"NA"`` or ``"1"`` wins over the other
+    readings.  In a CSV or TSV file every line after the header is a row, a
+    blank line included (an unknown label in a one-column file); blank lines
+    at the end beyond ``n_rows`` are not rows.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A data file (see :func:`read_table`).
+    column : str, default="label"
+        The column holding the labels.
+    n_rows : int, default=None
+        The number of rows the gold must have (the vote rows); None: any.
+    classes : sequence of str, default=None
+        Class names, position = class index; None: cells must be indices.
+    cardinality : int, default=None
+        The number of classes when ``classes`` is None (bounds the indices).
+
+    Returns
+    -------
+    ndarray of shape (n_rows,), dtype int64
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        No such column, another number of rows, or a cell that is not a
+        class, an index or unknown (the message names the cell and its row).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "gold.csv"
+    >>> _ = f.write_text("label\\nspam\\n\\nham\\n-1\\n1\\n")
+    >>> read_gold(f, classes=["ham", "spam"]).tolist()
+    [1, -1, 0, -1, 1]
+    """
+    df = _read_gold_table(Path(path))
+    if column not in df.columns:
+        raise ValueError(
+            f"Gold file {str(path)!r} has no column {column!r}; columns are"
+            f" {[str(c) for c in df.columns]}. Pick one (--gold-column in the CLI)."
+        )
+    if n_rows is not None and len(df) > n_rows and _is_blank(df.iloc[n_rows:]).all():
+        df = df.iloc[:n_rows]
+    if n_rows is not None and len(df) != n_rows:
+        raise ValueError(
+            f"Gold file {str(path)!r} has {len(df)} rows but the votes file has"
+            f" {n_rows}; the gold file must have one row per vote row, in the"
+            " same order (leave the gold cell empty, or write -1, where the label"
+            " is unknown)."
+        )
+    return gold_indices(df[column], classes, cardinality, source=repr(str(path)))
+
+
+def _read_gold_table(p: Path) -> pd.DataFrame:
+    """Read a gold file; in CSV/TSV every line after the header is a row.
+
+    pandas skips blank lines by default, but in a one-column gold file a blank
+    line is an empty cell (unknown label), so blank lines are kept; cells are
+    read as text so that only the gold rules decide what is unknown.
+    """
+    fmt = table_format(p)
+    if fmt not in ("csv", "tsv") or not p.is_file():
+        return read_table(p)
+    try:
+        frame: pd.DataFrame = pd.read_csv(
+            p,
+            skip_blank_lines=False,
+            keep_default_na=False,
+            dtype=str,
+            **_delimited_options(fmt),
+        )
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"Could not read {str(p)!r}: {exc}") from exc
+    return frame
+
+
+def _is_blank(df: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Rows whose every cell is missing or empty (blank lines of a CSV)."""
+    text = df.astype("string").apply(lambda col: col.str.strip())
+    blank: npt.NDArray[np.bool_] = np.asarray(
+        (text.isna() | (text == "")).all(axis=1), bool
+    )
+    return blank
+
+
+def gold_indices(
+    y: pd.Series,
+    classes: Sequence[Any] | None,
+    cardinality: int | None = None,
+    *,
+    source: str = "the gold file",
+) -> npt.NDArray[np.int64]:
+    """Map a column of gold labels to class indices, ``-1`` = unknown.
+
+    The cell rules of :func:`read_gold`, for labels already in memory.
+
+    Parameters
+    ----------
+    y : Series of shape (n_samples,)
+        Class names, class indices or unknown cells.
+    classes : sequence of str or None
+        Class names, position = class index.
+    cardinality : int, default=None
+        The number of classes when ``classes`` is None.
+    source : str, default="the gold file"
+        Where the labels come from, for error messages.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,), dtype int64
+
+    Raises
+    ------
+    ValueError
+        A cell that is not a class, an index or unknown.
+
+    Examples
+    --------
+    >>> gold_indices(pd.Series(["spam", "", None, "0", "NA"]), ["ham", "spam"]).tolist()
+    [1, -1, -1, 0, -1]
+    """
+    text = y.astype("string").str.strip()
+    out = np.full(len(y), -1, dtype=np.int64)
+    todo = (text.notna() & (text != "")).to_numpy(dtype=bool, na_value=False)
+    if classes is not None:
+        lookup = {str(c).strip(): i for i, c in enumerate(classes)}
+        named = text.map(lookup).to_numpy(dtype="float64", na_value=np.nan)
+        hit = todo & ~np.isnan(named)
+        out[hit] = named[hit].astype(np.int64)
+        todo &= ~hit
+        cardinality = len(classes)
+    numeric = pd.to_numeric(text, errors="coerce").to_numpy(
+        dtype="float64", na_value=np.nan
+    )
+    with np.errstate(invalid="ignore"):
+        whole = todo & (numeric == np.floor(numeric))
+        hi = np.inf if cardinality is None else cardinality
+        index_ok = whole & (numeric >= 0) & (numeric < hi)
+    out[index_ok] = numeric[index_ok].astype(np.int64)
+    todo &= ~(index_ok | (whole & (numeric == -1)))
+    if todo.any():
+        todo &= ~text.str.lower().isin(_UNKNOWN_TOKENS).to_numpy(dtype=bool)
+    if not todo.any():
+        return out
+    bad_rows = np.flatnonzero(todo)
+    first = int(bad_rows[0])
+    where = (
+        f"{y.iloc[first]!r} in column {y.name!r} of {source} (data row {first + 1};"
+        f" {len(bad_rows)} bad cell{'s' if len(bad_rows) > 1 else ''} in all)"
+    )
+    unknown = "an empty cell or -1 for an unknown label"
+    if classes is not None:
+        raise ValueError(
+            f"Gold label {where} is not a known class. Expected a class name"
+            f" {[str(c) for c in classes]}, a class index 0..{len(classes) - 1},"
+            f" or {unknown}; fix those cells or pick another column."
+        )
+    indices = (
+        "0..k-1 (k = the number of classes)"
+        if cardinality is None
+        else f"0..{cardinality - 1}"
+    )
+    raise ValueError(
+        f"Gold label {where} is not a class index, and the votes name no classes"
+        " (a CSV votes file stores none), so class names cannot be matched. Give"
+        f" the gold as class indices {indices} ({unknown}), or write the votes as"
+        " Parquet (weaklabel apply --out votes.parquet), which keeps the class"
+        " names."
+    )
