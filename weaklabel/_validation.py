@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from weaklabel.typing import ABSTAIN, RandomStateLike
 
 __all__ = [
+    "DEFAULT_SEED",
     "as_generator",
     "check_cardinality",
     "check_gold",
@@ -126,15 +127,22 @@ def check_cardinality(cardinality: Any, owner: str) -> int:
     return check_int_param(cardinality, "cardinality", owner, low=2)
 
 
+#: The seed used where ``random_state=None``: every default is deterministic.
+DEFAULT_SEED = 0
+
+
 def as_generator(random_state: RandomStateLike) -> np.random.Generator:
     """Turn ``random_state`` into a local ``numpy.random.Generator``.
 
-    Never touches NumPy's global random state.
+    Never touches NumPy's global random state.  Defaults are deterministic:
+    ``None`` is the fixed seed :data:`DEFAULT_SEED` (0), so two runs with
+    default arguments give the same bits; pass a ``Generator`` for fresh
+    randomness on every call.
 
     Parameters
     ----------
     random_state : int, numpy.random.Generator, numpy.random.RandomState or None
-        Seed or generator.  ``None`` draws fresh entropy from the OS.
+        Seed or generator.  ``None`` means :data:`DEFAULT_SEED`.
 
     Returns
     -------
@@ -156,7 +164,9 @@ def as_generator(random_state: RandomStateLike) -> np.random.Generator:
                 f"random_state must be a non-negative int seed; got {random_state}."
                 " Pass a seed >= 0, a numpy Generator or None."
             )
-        return np.random.default_rng(random_state)
+        return np.random.default_rng(
+            DEFAULT_SEED if random_state is None else random_state
+        )
     if isinstance(random_state, np.random.Generator):
         return random_state
     if isinstance(random_state, np.random.RandomState):

@@ -10,8 +10,10 @@ from sklearn.exceptions import ConvergenceWarning as _SkConvergenceWarning
 from sklearn.exceptions import NotFittedError as _SkNotFittedError
 
 __all__ = [
+    "ClassMismatchError",
     "ConvergenceWarning",
     "LabelingFunctionError",
+    "ModelFileError",
     "NotFittedError",
     "WeakLabelError",
     "WeakLabelWarning",
@@ -68,6 +70,38 @@ class LabelingFunctionError(WeakLabelError, ValueError):
 
 def _rebuild_lf_error(message: str, lf_name: str, row: object) -> LabelingFunctionError:
     return LabelingFunctionError(message, lf_name=lf_name, row=row)
+
+
+class ModelFileError(WeakLabelError, ValueError):
+    """A model file is not valid: unreadable, tampered with, or inconsistent.
+
+    Parameters
+    ----------
+    message : str
+        The full, human-readable message (it names the file).
+    path : str
+        The model file.
+    attribute : str, default=None
+        The learned attribute (or document key) at fault, when there is one.
+    """
+
+    def __init__(self, message: str, *, path: str, attribute: str | None = None):
+        super().__init__(message)
+        self.path = path
+        self.attribute = attribute
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_model_file_error, (str(self), self.path, self.attribute))
+
+
+def _rebuild_model_file_error(
+    message: str, path: str, attribute: str | None
+) -> ModelFileError:
+    return ModelFileError(message, path=path, attribute=attribute)
+
+
+class ClassMismatchError(WeakLabelError, ValueError):
+    """Votes name other classes than the model (or the call) expects."""
 
 
 class NotFittedError(WeakLabelError, _SkNotFittedError):

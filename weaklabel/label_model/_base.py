@@ -61,6 +61,8 @@ from __future__ import annotations
 
 import inspect
 import os
+import warnings
+import weakref
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -79,7 +81,12 @@ from weaklabel._validation import (
     class_names_of,
     lf_names_of,
 )
-from weaklabel.exceptions import NotFittedError
+from weaklabel.exceptions import (
+    ClassMismatchError,
+    NotFittedError,
+    WeakLabelWarning,
+    user_stacklevel,
+)
 from weaklabel.label_model import _serialize
 from weaklabel.label_model._patterns import (
     Patterns,
@@ -96,6 +103,8 @@ __all__ = [
     "argmax_ties",
     "convergence_change",
     "load_label_model",
+    "match_class_names",
+    "remap_votes",
 ]
 
 
@@ -111,6 +120,65 @@ _TIE_BREAKS = ("random", "lowest", "abstain")
 _TIE_ATOL = 1e-10
 
 _BASE_ATTRIBUTES = ("n_lfs_in_", "lf_names_in_", "cardinality_", "classes_")
+
+# Models that already warned that their class names could not be compared
+# with those of the votes (the warning is given once per model).
+_WARNED_CLASSES: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def match_class_names(
+    given: list[str] | None,
+    fitted: list[str] | None,
+    owner: str,
+    *,
+    what: str = "L",
+) -> npt.NDArray[np.int64] | None:
+    """How to map votes naming ``given`` classes onto a model's ``fitted`` ones.
+
+    Returns None when nothing needs remapping (same names in the same order,
+    or either side names no classes), else ``remap`` with ``remap[i]`` = the
+    model's index of the votes' class ``i``.
+
+    Raises
+    ------
+    ClassMismatchError
+        The two lists do not name the same classes.
+
+    Examples
+    --------
+    >>> match_class_names(["spam", "ham"], ["ham", "spam"], "LabelModel")
+    array([1, 0])
+    >>> match_class_names(["ham", "spam"], ["ham", "spam"], "LabelModel") is None
+    True
+    """
+    if given is None or fitted is None or list(given) == list(fitted):
+        return None
+    if sorted(given) != sorted(fitted):
+        missing = [c for c in fitted if c not in given]
+        extra = [c for c in given if c not in fitted]
+        raise ClassMismatchError(
+            f"{what} names the classes {list(given)}, but {owner} was fitted on the"
+            f" classes {list(fitted)} (missing from {what}: {missing}; unknown to"
+            f" the model: {extra}). Apply the same LFs with the same class list,"
+            " or refit the model on these votes."
+        )
+    position = {c: i for i, c in enumerate(fitted)}
+    return np.array([position[c] for c in given], dtype=np.int64)
+
+
+def remap_votes(Lv: Any, remap: npt.NDArray[np.int64]) -> Any:
+    """Votes with every class index ``i`` replaced by ``remap[i]`` (abstains kept).
+
+    ``Lv`` is validated votes (a dense signed-integer array or a CSR array of
+    class indices); a new array of the same kind and dtype is returned.
+    """
+    if sp.issparse(Lv):
+        out = Lv.copy()
+        out.data = remap[out.data].astype(out.data.dtype)
+        return out
+    # One table look-up: index -1 (abstain) reads the table's last entry, -1.
+    table = np.append(remap, ABSTAIN).astype(Lv.dtype)
+    return table[Lv]
 
 
 def _max_vote(L: Any) -> int:
@@ -202,7 +270,9 @@ class BaseLabelModel(BaseEstimator):
         least 2.
     random_state : int, numpy.random.Generator or None, default=None
         Seed of the local generator used by ``fit`` and for random tie
-        breaking in ``predict``.  The global NumPy state is never touched.
+        breaking in ``predict``.  None is the fixed seed 0, so results at the
+        defaults are reproducible; pass a ``Generator`` for fresh draws on
+        every call.  The global NumPy state is never touched.
 
     Attributes
     ----------
@@ -320,8 +390,43 @@ class BaseLabelModel(BaseEstimator):
             )
         return k
 
+    def _check_class_names(self, L: Any) -> npt.NDArray[np.int64] | None:
+        """Compare the class names of ``L`` with ``classes_`` (see
+        :func:`match_class_names`); warn once when only one side has names."""
+        given = class_names_of(L)
+        fitted = getattr(self, "classes_", None)
+        fitted = None if fitted is None else [str(c) for c in fitted]
+        return match_class_names(given, fitted, self._name)
+
+    def _warn_unmatched_classes(self, L: Any) -> None:
+        given = class_names_of(L)
+        fitted = getattr(self, "classes_", None)
+        fitted = None if fitted is None else [str(c) for c in fitted]
+        if (given is None) != (fitted is None) and self not in _WARNED_CLASSES:
+            _WARNED_CLASSES.add(self)
+            if fitted is not None:
+                what = (
+                    f"{self._name} was fitted on the classes {fitted}, but L"
+                    " (a plain array) names none"
+                )
+            else:
+                what = (
+                    f"L names the classes {given}, but {self._name} was fitted on"
+                    " votes that named none"
+                )
+            warnings.warn(
+                f"{what}, so the class order cannot be checked: the votes are read"
+                " as class indices in the model's order. Pass the votes as a"
+                " DataFrame with attrs['classes'] (as LFRegistry.apply and"
+                " read_votes return them) to have them matched by name. (Said"
+                " once per model.)",
+                WeakLabelWarning,
+                stacklevel=user_stacklevel(),
+            )
+
     def _validate_for_predict(self, L: Any, method: str) -> Any:
         self._check_fitted(method)
+        remap = self._check_class_names(L)
         Lv = check_votes(
             L,
             cardinality=self.cardinality_,
@@ -342,6 +447,10 @@ class BaseLabelModel(BaseEstimator):
                 f" column {j} is {names[j]!r} instead of {fitted[j]!r}. Pass the same"
                 " LFs, in the same order."
             )
+        if remap is not None:
+            # The same classes in another order: votes are matched by name.
+            Lv = remap_votes(Lv, remap)
+        self._warn_unmatched_classes(L)
         return Lv
 
     # ---------------------------------------------------------------- public
@@ -405,7 +514,12 @@ class BaseLabelModel(BaseEstimator):
         Parameters
         ----------
         L : array-like, DataFrame or scipy.sparse of shape (n_samples, n_lfs)
-            Votes, with the LFs seen in ``fit`` in the same order.
+            Votes, with the LFs seen in ``fit`` in the same order.  Votes that
+            name their classes (``L.attrs["classes"]``) are matched to
+            ``classes_`` by name: the same classes in another order are
+            reordered, other names raise :class:`ClassMismatchError`; when
+            only one side names its classes a ``WeakLabelWarning`` says so,
+            once per model.
 
         Returns
         -------

@@ -29,7 +29,10 @@ class MajorityVote(BaseLabelModel):
         Number of classes; None infers it in ``fit`` (class names carried by
         ``L``, else the largest vote + 1, at least 2).
     random_state : int, numpy.random.Generator or None, default=None
-        Seed for random tie breaking in ``predict``.
+        Seed for random tie breaking in ``predict``; None is the fixed seed 0,
+        so ``predict`` at the defaults gives the same labels on every call
+        (``tie_break="abstain"`` returns -1 on ties instead, as Snorkel's
+        ``MajorityLabelVoter`` does by default).
 
     Attributes
     ----------

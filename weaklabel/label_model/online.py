@@ -50,6 +50,7 @@ import scipy.sparse as sp
 from typing_extensions import Self
 
 from weaklabel._validation import (
+    DEFAULT_SEED,
     _sparse_to_dense,
     as_generator,
     check_gold,
@@ -297,7 +298,7 @@ class OnlineLabelModel(BaseLabelModel):
 
     def _rng(self) -> np.random.Generator:
         """A generator for this update: reproducible per (seed, updates made)."""
-        seed = self.random_state
+        seed = DEFAULT_SEED if self.random_state is None else self.random_state
         if isinstance(seed, Integral) and not isinstance(seed, bool):
             return np.random.default_rng(
                 [int(seed), getattr(self, "n_batches_seen_", 0)]
