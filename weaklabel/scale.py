@@ -57,6 +57,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from weaklabel._files import atomic_folder, no_sweep
 from weaklabel.lf import LFRegistry
 from weaklabel.typing import ABSTAIN, vote_dtype
 
@@ -76,7 +77,6 @@ __all__ = [
 ]
 
 _PART_RE = re.compile(r"^part\.(\d+)\.parquet$")
-_TMP_RE = re.compile(r"^\.part\.\d+\.parquet\.[0-9a-f]+\.tmp(\.parquet)?$")
 _LOCAL_SCHEDULERS = frozenset(
     {"synchronous", "sync", "single-threaded", "threads", "threading", "processes"}
 )
@@ -233,26 +233,6 @@ def _width(npartitions: int) -> int:
     return max(5, len(str(max(npartitions - 1, 0))))
 
 
-def _prepare_folder(path: Path, npartitions: int, width: int) -> None:
-    """Create ``path``; remove leftovers of an earlier run that this run won't overwrite.
-
-    Only files this module writes are touched: ``part.N.parquet`` whose name
-    this run does not produce, and temporary ``.part.N.parquet.*.tmp`` files.
-    """
-    if path.exists() and not path.is_dir():
-        raise ValueError(
-            f"{str(path)!r} is a file; the Dask engine writes a folder of Parquet"
-            " files. Pass a folder path (it is created if needed)."
-        )
-    path.mkdir(parents=True, exist_ok=True)
-    keep = {_part_name(i, width) for i in range(npartitions)}
-    for entry in path.iterdir():
-        if (_PART_RE.match(entry.name) and entry.name not in keep) or _TMP_RE.match(
-            entry.name
-        ):
-            entry.unlink()
-
-
 def _write_partition(
     part: pd.DataFrame,
     folder: str,
@@ -266,15 +246,40 @@ def _write_partition(
 
     i = int(partition_info["number"])
     target = Path(folder) / _part_name(i, width)
-    if not len(part):  # an empty partition has no file (and no stale one)
-        target.unlink(missing_ok=True)
-    elif kind == "votes":
-        write_votes(target, part, classes=classes)
-    else:
-        write_soft_labels(
-            target, part.to_numpy(dtype=np.float64), classes=classes, index=part.index
-        )
+    # The folder is a fresh temporary one of this run: nothing stale to sweep.
+    # Each file is still written atomically, so that a retried task (after a
+    # worker was lost) never leaves a partial file.
+    with no_sweep():
+        if not len(part):
+            pass  # an empty partition has no file
+        elif kind == "votes":
+            write_votes(target, part, classes=classes)
+        else:
+            proba = part.to_numpy(dtype=np.float64)
+            write_soft_labels(target, proba, classes=classes, index=part.index)
     return pd.Series([len(part)], index=[i], dtype=np.int64)
+
+
+def _write_partitions(
+    ddf: DaskDataFrame,
+    folder: Path,
+    classes: Sequence[str] | None,
+    kind: str,
+    progress: bool,
+) -> None:
+    """Compute ``ddf`` and write partition ``i`` to ``folder/part.{i:05d}.parquet``."""
+    folder.mkdir(exist_ok=True)
+    written = ddf.map_partitions(
+        _write_partition,
+        str(folder),
+        _width(ddf.npartitions),
+        None if classes is None else [str(c) for c in classes],
+        kind,
+        partition_info=True,
+        meta=pd.Series(dtype=np.int64),
+        enforce_metadata=False,
+    )
+    _compute(written, progress=progress)
 
 
 def _write_folder(
@@ -284,24 +289,14 @@ def _write_folder(
     classes: Sequence[str] | None,
     kind: str,
     progress: bool,
+    overwrite: bool,
 ) -> Path:
-    """Write every partition of ``ddf`` to the folder ``path``; return it."""
+    """Write every partition of ``ddf`` to the folder ``path``, atomically; return it."""
     _check_ddf(ddf, name)
-    folder = Path(path)
-    width = _width(ddf.npartitions)
-    _prepare_folder(folder, ddf.npartitions, width)
-    written = ddf.map_partitions(
-        _write_partition,
-        str(folder),
-        width,
-        None if classes is None else [str(c) for c in classes],
-        kind,
-        partition_info=True,
-        meta=pd.Series(dtype=np.int64),
-        enforce_metadata=False,
-    )
-    _compute(written, progress=progress)
-    return folder
+    info = {"kind": kind, "partitions": int(ddf.npartitions)}
+    with atomic_folder(path, overwrite=overwrite, info=info) as tmp:
+        _write_partitions(ddf, tmp, classes, kind, progress)
+    return Path(path)
 
 
 def write_votes_dask(
@@ -310,14 +305,16 @@ def write_votes_dask(
     *,
     classes: Sequence[str] | None = None,
     progress: bool = False,
+    overwrite: bool = False,
 ) -> Path:
     """Compute a Dask vote matrix and write it as a Parquet dataset folder.
 
     Partition ``i`` goes to ``path/part.{i:05d}.parquet`` (index kept) by
-    :func:`weaklabel.io.write_votes` (empty partitions write no file): to a
-    temporary name in the same folder, then renamed, so a file is
-    either complete or absent; a retried or re-run task rewrites the same
-    file.  Files of an earlier run with more partitions are removed.
+    :func:`weaklabel.io.write_votes` (empty partitions write no file).  The
+    folder is written as a whole to a hidden temporary folder beside ``path``
+    and swapped in when every partition is written (with a
+    ``_weaklabel.json`` marker listing the files), so an interrupted run
+    leaves the earlier output complete, never a mix of two runs.
     ``pd.read_parquet(path)`` (or :func:`read_votes_dask`) reads it back in
     partition order.
 
@@ -331,13 +328,25 @@ def write_votes_dask(
         Class names, stored in every file's metadata (e.g. ``lfs.classes``).
     progress : bool, default=False
         Show Dask's progress bar (on stderr).
+    overwrite : bool, default=False
+        Replace an existing non-empty folder at ``path`` that weaklabel did
+        not write (or that holds files it did not write), with everything in
+        it.  Without it such a folder is refused; an earlier output of
+        weaklabel is replaced.
 
     Returns
     -------
     Path
         The folder.
+
+    Raises
+    ------
+    FileExistsError
+        ``path`` is a non-empty folder that weaklabel did not write.
+    NotADirectoryError
+        ``path`` is a file.
     """
-    return _write_folder(votes, "votes", path, classes, "votes", progress)
+    return _write_folder(votes, "votes", path, classes, "votes", progress, overwrite)
 
 
 def _read_votes_file(path: str) -> pd.DataFrame:
@@ -671,13 +680,15 @@ def write_soft_labels_dask(
     *,
     classes: Sequence[str],
     progress: bool = False,
+    overwrite: bool = False,
 ) -> Path:
     """Compute soft labels and write them as a Parquet dataset folder.
 
-    Each partition is one file written by :func:`weaklabel.io.write_soft_labels`
-    (atomically), named ``part.{i:05d}.parquet``; ``pd.read_parquet(path)``
-    returns the rows in partition order with the columns of the pandas
-    engine's single soft-label file.
+    Each partition is one file written by :func:`weaklabel.io.write_soft_labels`,
+    named ``part.{i:05d}.parquet``; ``pd.read_parquet(path)`` returns the rows
+    in partition order with the columns of the pandas engine's single
+    soft-label file.  The folder is swapped in whole, as in
+    :func:`write_votes_dask`.
 
     Parameters
     ----------
@@ -689,13 +700,22 @@ def write_soft_labels_dask(
         Class names.
     progress : bool, default=False
         Show Dask's progress bar (on stderr).
+    overwrite : bool, default=False
+        As in :func:`write_votes_dask`.
 
     Returns
     -------
     Path
         The folder.
+
+    Raises
+    ------
+    FileExistsError
+        ``path`` is a non-empty folder that weaklabel did not write.
+    NotADirectoryError
+        ``path`` is a file.
     """
-    return _write_folder(proba, "proba", path, classes, "soft", progress)
+    return _write_folder(proba, "proba", path, classes, "soft", progress, overwrite)
 
 
 # ------------------------------------------------------------ reading files
@@ -942,13 +962,21 @@ def label_dask(
     scheduler: Any = None,
     progress: bool = True,
     on_error: Literal["raise", "abstain"] = "raise",
+    overwrite: bool = False,
 ) -> Path:
     """Label files with Dask: apply the LFs, fit the label model, write soft labels.
 
-    The engine of ``weaklabel label --engine dask``.  The votes go to a
-    temporary folder beside ``out_dir`` (``.{name}.votes``, removed at the
-    end), the model is fitted out of core (:func:`fit_dask`), and the soft
-    labels are written to ``out_dir`` as one Parquet file per partition.
+    The engine of ``weaklabel label --engine dask``.  Everything is written
+    into a hidden temporary folder beside ``out_dir``: the votes (in a
+    ``_votes`` sub-folder, removed at the end), then the soft labels, one
+    Parquet file per partition; the model is fitted out of core
+    (:func:`fit_dask`).  Only when all of it succeeded is the folder swapped
+    in at ``out_dir`` (with a ``_weaklabel.json`` marker), so a failed or
+    interrupted run leaves the earlier output as it was (or nothing), never a
+    mix; the temporary folder is removed on errors, SIGINT and SIGTERM, and a
+    later run removes one left by a killed process.  An existing non-empty
+    ``out_dir`` that weaklabel did not write (the input data, say) is refused
+    before any work is done, unless ``overwrite=True``.
 
     Parameters
     ----------
@@ -972,11 +1000,22 @@ def label_dask(
         Show Dask's progress bars on stderr.
     on_error : {"raise", "abstain"}, default="raise"
         As in :func:`apply_dask`.
+    overwrite : bool, default=False
+        Replace an existing non-empty ``out_dir`` that weaklabel did not
+        write, with everything in it (``--overwrite`` on the command line).
 
     Returns
     -------
     Path
         ``out_dir``.
+
+    Raises
+    ------
+    ValueError
+        ``out_dir`` is a file.
+    FileExistsError
+        ``out_dir`` is a non-empty folder that weaklabel did not write, or
+        holds files it did not write.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -988,25 +1027,24 @@ def label_dask(
         from weaklabel.label_model import LabelModel
 
         model = LabelModel(cardinality=lfs.cardinality)
-    votes_dir = out.parent / f".{out.name}.votes"
     classes = list(lfs.classes)
-    with _scheduler(scheduler):
-        try:
+    info = {"kind": "soft", "classes": classes}
+    # The folder is the outer context: on an error or a signal the cluster is
+    # shut down first (no worker writes any more), then the folder is removed.
+    with atomic_folder(out, overwrite=overwrite, info=info) as tmp:
+        votes_dir = tmp / "_votes"
+        with _scheduler(scheduler):
             ddf = read_dask(data_glob)
-            write_votes_dask(
+            _write_partitions(
                 apply_dask(lfs, ddf, on_error=on_error),
                 votes_dir,
-                classes=classes,
-                progress=progress,
+                classes,
+                "votes",
+                progress,
             )
             votes = read_votes_dask(votes_dir)
             fit_dask(model, votes, classes=classes, progress=progress)
-            write_soft_labels_dask(
-                predict_dask(model, votes, classes=classes),
-                out,
-                classes=classes,
-                progress=progress,
-            )
-        finally:
-            shutil.rmtree(votes_dir, ignore_errors=True)
+            proba = predict_dask(model, votes, classes=classes)
+            _write_partitions(proba, tmp, classes, "soft", progress)
+        shutil.rmtree(votes_dir)
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -153,37 +155,89 @@ def test_write_votes_dask_folder(tmp_path, frame):
         apply_dask(lfs, ddf), tmp_path / "votes", classes=lfs.classes
     )
     names = sorted(p.name for p in out.iterdir())
-    assert names == [f"part.{i:05d}.parquet" for i in range(3)]
+    assert names == ["_weaklabel.json"] + [f"part.{i:05d}.parquet" for i in range(3)]
+    marker = json.loads((out / "_weaklabel.json").read_text())
+    assert marker["files"] == names[1:]
+    assert marker["kind"] == "votes"
     expected = lfs.apply(frame)
     pd.testing.assert_frame_equal(pd.read_parquet(out), expected, check_flags=False)
     back = read_votes_dask(out).compute()
     pd.testing.assert_frame_equal(back, expected, check_flags=False)
+    assert [p.name for p in tmp_path.iterdir()] == ["votes"]  # no temporary left
 
 
-def test_write_votes_dask_rerun_is_idempotent(tmp_path, frame):
+def test_write_votes_dask_replaces_its_own_output_whole(tmp_path, frame):
     lfs = _registry()
     folder = tmp_path / "votes"
     write_votes_dask(apply_dask(lfs, dd.from_pandas(frame, npartitions=5)), folder)
-    # an interrupted earlier run: a stray temporary file and an extra partition
-    (folder / ".part.00001.parquet.0123abcd.tmp.parquet").write_bytes(b"partial")
-    (folder / "_notes.txt").write_text("mine")
+    # a temporary folder of an earlier version's killed run is swept too
+    stale = tmp_path / ".votes.0123456789abcdef.tmp"
+    stale.write_bytes(b"partial")
     write_votes_dask(apply_dask(lfs, dd.from_pandas(frame, npartitions=2)), folder)
     assert sorted(p.name for p in folder.iterdir()) == [
-        "_notes.txt",
+        "_weaklabel.json",
         "part.00000.parquet",
         "part.00001.parquet",
     ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["votes"]
     pd.testing.assert_frame_equal(
         pd.read_parquet(folder, columns=lfs.names), lfs.apply(frame), check_flags=False
     )
+
+
+def test_write_votes_dask_never_deletes_files_it_did_not_write(tmp_path, frame):
+    lfs = _registry()
+    votes = apply_dask(lfs, dd.from_pandas(frame, npartitions=2))
+    # a Parquet dataset of someone else's (e.g. the input data)
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(3):
+        frame.iloc[i::3].to_parquet(data / f"part.{i}.parquet")
+    before = {p.name: p.read_bytes() for p in data.iterdir()}
+    with pytest.raises(FileExistsError, match="did not write.*--overwrite"):
+        write_votes_dask(votes, data)
+    assert {p.name: p.read_bytes() for p in data.iterdir()} == before
+    # a file added to an earlier output of ours is not deleted either
+    ours = write_votes_dask(votes, tmp_path / "ours")
+    (ours / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match=r"notes\.txt"):
+        write_votes_dask(votes, ours)
+    assert (ours / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "ours"]
+    # overwrite=True replaces the folder and everything in it
+    write_votes_dask(votes, data, overwrite=True)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(data), lfs.apply(frame), check_flags=False
+    )
+
+
+def test_write_votes_dask_failure_keeps_the_old_folder(tmp_path, frame):
+    lfs = _registry()
+    folder = write_votes_dask(
+        apply_dask(lfs, dd.from_pandas(frame, npartitions=3)), tmp_path / "votes"
+    )
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def fails_late(part):
+        if part.index[0] > 300:  # the last partition, after the others are written
+            raise RuntimeError("boom")
+        return part
+
+    votes = apply_dask(lfs, dd.from_pandas(frame, npartitions=3))
+    broken = votes.map_partitions(fails_late, meta=votes._meta)
+    with pytest.raises(RuntimeError, match="boom"):
+        write_votes_dask(broken, folder)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["votes"]
 
 
 def test_write_votes_dask_refuses_a_file(tmp_path, frame):
     target = tmp_path / "votes.parquet"
     target.write_bytes(b"x")
     votes = apply_dask(_registry(), dd.from_pandas(frame, npartitions=2))
-    with pytest.raises(ValueError, match="is a file"):
+    with pytest.raises(NotADirectoryError, match="is a file"):
         write_votes_dask(votes, target)
+    assert target.read_bytes() == b"x"
 
 
 # ----------------------------------------------------------------- fitting
@@ -343,7 +397,11 @@ def test_label_dask_equals_pandas_engine(tmp_path, frame):
         progress=False,
     )
     assert out == tmp_path / "soft"
-    assert not (tmp_path / ".soft.votes").exists()
+    assert sorted(p.name for p in out.iterdir())[:2] == [
+        "_weaklabel.json",
+        "part.00000.parquet",
+    ]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     L = lfs.apply(plain)
     model = DawidSkene(random_state=0).fit(L)
     single = write_soft_labels(
