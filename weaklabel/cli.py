@@ -2,36 +2,49 @@
 
 Commands
 --------
-``apply``    LF module + data file -> vote matrix file (Parquet or CSV).
-``summary``  vote matrix [+ gold labels] -> LF summary table.
-``fit``      vote matrix -> label model file (JSON).
-``predict``  label model + vote matrix -> soft labels (CSV or Parquet).
-``label``    all of the above in one go: LF module + data -> soft labels.
-``train``    data + soft labels -> a TF-IDF + MLP end model (a directory).
-``demo``     the whole pipeline on the bundled YouTube spam comments.
+``apply``     LF module + data file -> vote matrix file (Parquet or CSV).
+``summary``   vote matrix [+ gold labels] -> LF summary table.
+``fit``       vote matrix (or crowd answers) -> label model file (JSON or npz).
+``predict``   label model + vote matrix (or crowd answers) -> soft labels.
+``label``     all of the above in one go: LF module + data -> soft labels.
+``train``     data + soft labels -> a TF-IDF + MLP end model (a folder).
+``classify``  a trained end model + new data -> predicted soft labels.
+``demo``      the whole pipeline on the bundled YouTube spam comments.
 
-Exit codes: 0 success, 1 data error (one line on stderr; ``--debug`` shows the
-traceback), 2 usage error.
+Global options (``--debug``, ``--progress``/``--no-progress``) go before or
+after the command.  Exit codes: 0 success, 1 data error (one line on stderr;
+``--debug`` shows the traceback), 2 usage error.  Warnings are printed as one
+line each: ``weaklabel <command>: warning: <message>``.
+
+The text column
+---------------
+LFs and the LF helpers (``keyword_lf``, ``regex_lf``, ``model_lf``) read the
+column ``text`` unless told otherwise.  ``--text-column NAME`` on ``apply`` and
+``label`` hands the LFs the column ``NAME`` under the name ``text`` as well
+(``row.text``, ``df.text`` and the helpers' default all see it); the data must
+not already have another column called ``text``.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import logging
+import os
 import sys
-import uuid
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from weaklabel._registry_loader import load_registry
 from weaklabel._validation import class_names_of
-from weaklabel.exceptions import WeakLabelError
+from weaklabel._version import __version__
+from weaklabel.exceptions import WeakLabelError, WeakLabelWarning
 from weaklabel.io import read_table
 
 __all__ = ["load_registry", "main", "read_table"]
@@ -46,69 +59,22 @@ _MODEL_CHOICES = ("label-model", "dawid-skene", "majority")
 # returns an exit code. Keep those modules' top-level imports light (argparse
 # only): the heavy imports belong inside the handlers, so ``weaklabel --help``
 # stays fast and a missing extra fails only the command that needs it.
-_EXTENSIONS: tuple[str, ...] = ()
+_EXTENSIONS: tuple[str, ...] = ("weaklabel.report.cli",)
+
+#: Prefix given to a ``--keep-columns`` column whose name an output column has.
+_KEEP_PREFIX = "source_"
 
 
 class CLIError(WeakLabelError):
     """A data error reported to the user as one line, exit code 1."""
 
 
-# --------------------------------------------------------------------------- io
-def _load_module(path: str | Path) -> ModuleType:
-    p = Path(path)
-    if not p.is_file():
-        raise CLIError(f"LF module {str(p)!r} does not exist; check the --lfs path.")
-    name = f"_weaklabel_lfs_{p.stem}_{uuid.uuid4().hex[:8]}"
-    spec = importlib.util.spec_from_file_location(name, p)
-    if spec is None or spec.loader is None:
-        raise CLIError(f"Cannot import {str(p)!r} as a Python module.")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # lets joblib/cloudpickle find it again
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        del sys.modules[name]
-        raise CLIError(
-            f"Importing LF module {str(p)!r} failed: {type(exc).__name__}: {exc}"
-        ) from exc
-    return module
+class _UsageError(Exception):
+    """A usage error found after parsing: one line, exit code 2."""
 
 
-def load_registry(path: str | Path, name: str | None = None) -> Any:
-    """Import an LF module from a file and return the ``LFRegistry`` it defines.
-
-    Parameters
-    ----------
-    path : str or Path
-        A Python file defining one ``LFRegistry`` at module level.
-    name : str, default=None
-        The variable name of the registry when the module defines several.
-
-    Returns
-    -------
-    LFRegistry
-    """
-    from weaklabel.lf import LFRegistry
-
-    module = _load_module(path)
-    found = {k: v for k, v in vars(module).items() if isinstance(v, LFRegistry)}
-    if name is not None:
-        if name not in found:
-            raise CLIError(
-                f"LF module {str(path)!r} has no LFRegistry named {name!r}; it"
-                f" defines {sorted(found) or 'none'}."
-            )
-        return found[name]
-    if len(found) != 1:
-        what = sorted(found) if found else "none"
-        raise CLIError(
-            f"LF module {str(path)!r} must define exactly one LFRegistry (found"
-            f" {what}); pick one with --registry NAME."
-        )
-    return next(iter(found.values()))
-
-
-def _classes_of(L: pd.DataFrame, cardinality: int | None) -> list[str] | None:
+# --------------------------------------------------------------------- helpers
+def _classes_of(L: Any, cardinality: int | None) -> list[str] | None:
     classes = class_names_of(L)
     if classes:
         return classes
@@ -128,12 +94,229 @@ def _make_model(kind: str, cardinality: int | None, seed: int | None) -> Any:
     return cls(cardinality=cardinality, random_state=seed)
 
 
+def _read_data(args: argparse.Namespace) -> pd.DataFrame:
+    """``--data`` read as a table, indexed by ``--id-column`` when given."""
+    df = read_table(args.data, text_na=args.text_na)
+    column = getattr(args, "id_column", None)
+    if column is None:
+        return df
+    if column not in df.columns:
+        raise CLIError(
+            f"--id-column {column!r}: the data has no such column; columns are"
+            f" {[str(c) for c in df.columns]}."
+        )
+    ids = df[column]
+    if ids.isna().any():
+        row = int(np.flatnonzero(ids.isna().to_numpy())[0])
+        raise CLIError(
+            f"--id-column {column!r} is missing on data row {row + 1}; every row"
+            " needs an id. Fill it in, or leave out --id-column (ids 0..n-1)."
+        )
+    if ids.duplicated().any():
+        dup = ids[ids.duplicated()].iloc[0]
+        raise CLIError(
+            f"--id-column {column!r} has the id {dup!r} more than once; ids must"
+            " be unique. Pick another column, or leave out --id-column."
+        )
+    out = df.copy(deep=False)
+    out.index = pd.Index(ids.to_numpy(), name=str(column))
+    return out
+
+
+def _for_lfs(df: pd.DataFrame, text_column: str | None) -> pd.DataFrame:
+    """The frame the LFs see: ``--text-column`` also under the name ``text``."""
+    if text_column is None or text_column == "text":
+        return df
+    if text_column not in df.columns:
+        raise CLIError(
+            f"--text-column {text_column!r}: the data has no such column; columns"
+            f" are {[str(c) for c in df.columns]}."
+        )
+    if "text" in df.columns:
+        raise CLIError(
+            f"--text-column {text_column!r}: the data also has a column 'text',"
+            " which the LFs would no longer see; rename one of the two columns,"
+            " or leave out --text-column."
+        )
+    return df.assign(text=df[text_column])
+
+
+def _keep_columns(
+    df: pd.DataFrame,
+    names: Sequence[str] | None,
+    index_name: str,
+    classes: Sequence[str],
+) -> pd.DataFrame | None:
+    """The ``--keep-columns`` of ``df``; a name an output column has is prefixed."""
+    if not names:
+        return None
+    columns = [str(c) for c in df.columns]
+    missing = [c for c in names if c not in columns]
+    if missing:
+        raise CLIError(
+            f"--keep-columns names {missing}, which the data does not have; columns"
+            f" are {columns}."
+        )
+    from weaklabel.io import PROBA_PREFIX
+
+    taken = {index_name, "label", "confidence"} | {PROBA_PREFIX + c for c in classes}
+    source = df.iloc[:, [columns.index(c) for c in names]].copy()
+    renamed = []
+    for name in names:
+        new = name
+        while new in taken or new.startswith(PROBA_PREFIX):
+            new = _KEEP_PREFIX + new
+        taken.add(new)
+        renamed.append(new)
+    source.columns = pd.Index(renamed)
+    return source
+
+
+def _write_soft(
+    out: str | Path,
+    proba: np.ndarray,
+    index: pd.Index,
+    classes: Sequence[str],
+    source: pd.DataFrame | None,
+) -> None:
+    from weaklabel.io import write_soft_labels
+
+    write_soft_labels(
+        out,
+        proba,
+        classes=classes,
+        index=index,
+        index_name="id" if index.name is None else str(index.name),
+        source=source,
+    )
+
+
+def _gold_of_data(args: argparse.Namespace, df: pd.DataFrame, classes: Any) -> Any:
+    """``label --gold-column`` without ``--gold``: a column of ``--data``."""
+    from weaklabel.io import gold_indices
+
+    column = args.gold_column
+    if column not in df.columns:
+        raise CLIError(
+            f"--gold-column {column!r}: the data has no such column; columns are"
+            f" {[str(c) for c in df.columns]}. Give the gold file with --gold FILE"
+            " if the labels are in another file."
+        )
+    try:
+        return gold_indices(
+            df[column].reset_index(drop=True), classes, source=repr(str(args.data))
+        )
+    except ValueError as exc:
+        raise CLIError(str(exc)) from exc
+
+
+def _read_gold(args: argparse.Namespace, L: Any, classes: Any = None) -> Any:
+    """Gold labels of ``--gold`` / ``--gold-column`` as indices (-1 = unknown)."""
+    if args.gold is None:
+        return None
+    from weaklabel.io import read_gold
+
+    try:
+        return read_gold(
+            args.gold,
+            column="label" if args.gold_column is None else args.gold_column,
+            n_rows=L.shape[0],
+            classes=_classes_of(L, None) if classes is None else classes,
+            cardinality=getattr(args, "cardinality", None),
+        )
+    except ValueError as exc:
+        raise CLIError(str(exc)) from exc
+
+
+def _read_crowd(args: argparse.Namespace, classes: Sequence[str] | None) -> Any:
+    """``--crowd FILE``: one answer per row -> a sparse task x worker matrix."""
+    from weaklabel.crowd import votes_from_long_table
+
+    df = read_table(args.crowd, text_na=args.text_na)
+    try:
+        return votes_from_long_table(
+            df,
+            item=args.task_column,
+            worker=args.worker_column,
+            label=args.label_column,
+            classes=classes,
+        )
+    except ValueError as exc:
+        raise CLIError(f"--crowd {args.crowd!r}: {exc}") from exc
+
+
+def _align_workers(votes: Any, model: Any, path: str) -> Any:
+    """Crowd votes with the model's workers as columns, in the model's order."""
+    import scipy.sparse as sp
+
+    from weaklabel.crowd import CrowdVotes
+
+    names = [str(n) for n in getattr(model, "lf_names_in_", None) or []]
+    have = votes.lf_names
+    if not names or have == names:
+        return votes
+    position = {n: j for j, n in enumerate(names)}
+    unknown = [w for w in have if w not in position]
+    if unknown:
+        raise CLIError(
+            f"--crowd {path!r} has answers from workers the model was not fitted"
+            f" on: {unknown[:5]}{' ...' if len(unknown) > 5 else ''}; fit the model"
+            " on answers that include them (weaklabel fit --crowd ...)."
+        )
+    coo = votes.votes.tocoo()
+    cols = np.array([position[w] for w in have], dtype=np.int64)[coo.col]
+    matrix = sp.csr_array(
+        (coo.data, (coo.row, cols)), shape=(votes.shape[0], len(names))
+    )
+    return CrowdVotes(matrix, votes.items, pd.Index(names), votes.classes)
+
+
+def _check_writable_folder(out: str | Path) -> None:
+    """Fail now, not after training, when ``out`` cannot be written."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise CLIError(f"--out {str(path)!r} is a file; the model is a folder.")
+    probe_dir = path
+    while not probe_dir.exists():
+        probe_dir = probe_dir.parent
+    if not probe_dir.is_dir() or not os.access(probe_dir, os.W_OK | os.X_OK):
+        raise CLIError(
+            f"--out {str(path)!r} cannot be written: {str(probe_dir)!r} is not a"
+            " writable folder. Pick another --out."
+        )
+
+
+@contextmanager
+def _one_line_warnings(command: str) -> Iterator[None]:
+    """Print warnings as ``weaklabel CMD: warning: ...`` (one line, no path)."""
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        print(f"weaklabel {command}: warning: {_one_line(message)}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("default", category=WeakLabelWarning)
+        warnings.showwarning = show
+        yield
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    """A CLI-level warning in the one-line style."""
+    print(f"weaklabel {args.command}: warning: {message}", file=sys.stderr)
+
+
 # --------------------------------------------------------------------- commands
 def _cmd_apply(args: argparse.Namespace) -> int:
     from weaklabel.io import write_votes
 
     lfs = load_registry(args.lfs, args.registry)
-    df = read_table(args.data)
+    df = _for_lfs(_read_data(args), args.text_column)
     L = lfs.apply(
         df, n_jobs=args.n_jobs, progress=args.progress, on_error=args.on_error
     )
@@ -159,54 +342,22 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_gold(args: argparse.Namespace, L: pd.DataFrame) -> np.ndarray | None:
-    """Gold labels of ``--gold`` / ``--gold-column`` as indices (-1 = unknown).
-
-    One gold row per vote row; an empty cell (a blank line in a one-column
-    CSV), a missing value or -1 means unknown.  Blank lines at the end of the
-    file beyond the vote rows are not rows.
-    """
-    if args.gold is None:
-        return None
-    from weaklabel.io import read_gold
-
-    try:
-        return read_gold(
-            args.gold,
-            column="label" if args.gold_column is None else args.gold_column,
-            n_rows=len(L),
-            classes=_classes_of(L, None),
-            cardinality=getattr(args, "cardinality", None),
-        )
-    except ValueError as exc:
-        raise CLIError(str(exc)) from exc
-
-
 def _cmd_fit(args: argparse.Namespace) -> int:
     from weaklabel.io import read_votes
 
-    L = read_votes(args.votes)
-    y = _read_gold(args, L)
-    model = _make_model(args.model, args.cardinality, args.seed).fit(L, y)
+    if args.crowd is not None:
+        L: Any = _read_crowd(args, None)
+        y = _read_gold(args, L, classes=list(L.classes))
+        rows = f"{L.shape[0]} tasks ({L.votes.nnz} answers)"
+    else:
+        L = read_votes(args.votes)
+        y = _read_gold(args, L)
+        rows = f"{L.shape[0]} rows"
+    model = _make_model(args.model_type, args.cardinality, args.seed).fit(L, y)
     model.save(args.out)
     known = "" if y is None else f" ({int(np.sum(y >= 0))} with gold)"
-    print(
-        f"fitted {type(model).__name__} on {L.shape[0]} rows{known};"
-        f" saved to {args.out}"
-    )
+    print(f"fitted {type(model).__name__} on {rows}{known}; saved to {args.out}")
     return 0
-
-
-def _write_soft(
-    out: str | Path,
-    proba: np.ndarray,
-    index: pd.Index,
-    classes: Sequence[str] | None,
-    source: pd.DataFrame | None,
-) -> None:
-    from weaklabel.io import write_soft_labels
-
-    write_soft_labels(out, proba, classes=classes, index=index, source=source)
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
@@ -214,64 +365,93 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from weaklabel.label_model import load_label_model
 
     model = load_label_model(args.model)
-    L = read_votes(args.votes)
+    if args.crowd is not None:
+        votes = _read_crowd(args, getattr(model, "classes_", None))
+        L: Any = _align_workers(votes, model, args.crowd)
+        index = pd.Index(votes.items, name=args.task_column)
+    else:
+        L = read_votes(args.votes)
+        index = L.index
     proba = model.predict_proba(L)
     classes = getattr(model, "classes_", None) or _classes_of(L, proba.shape[1])
-    _write_soft(args.out, proba, L.index, classes, None)
+    _write_soft(args.out, proba, index, list(classes or []), None)
     print(f"wrote soft labels for {len(proba)} rows to {args.out}")
     return 0
 
 
-def _keep_columns(df: pd.DataFrame, names: Sequence[str] | None) -> pd.DataFrame | None:
-    if not names:
-        return None
-    missing = [c for c in names if c not in df.columns]
-    if missing:
-        raise CLIError(
-            f"--keep-columns names {missing}, which the data does not have; columns"
-            f" are {list(df.columns)}."
-        )
-    return df[list(names)]
-
-
 def _cmd_label(args: argparse.Namespace) -> int:
     lfs = load_registry(args.lfs, args.registry)
+    classes = list(lfs.classes)
     if args.engine == "dask":
-        from weaklabel.scale import label_dask
-
-        model = _make_model(args.model, lfs.cardinality, args.seed)
-        out = label_dask(
-            lfs,
-            args.data,
-            args.out,
-            model=model,
-            scheduler=args.scheduler,
-            progress=args.progress,
-            on_error=args.on_error,
-        )
-        print(f"wrote soft labels to {out}")
-        return 0
-    df = read_table(args.data)
+        return _label_dask(args, lfs)
+    df = _read_data(args)
     L = lfs.apply(
-        df, n_jobs=args.n_jobs, progress=args.progress, on_error=args.on_error
+        _for_lfs(df, args.text_column),
+        n_jobs=args.n_jobs,
+        progress=args.progress,
+        on_error=args.on_error,
     )
-    model = _make_model(args.model, lfs.cardinality, args.seed).fit(L)
+    if args.gold is not None:
+        y = _read_gold(args, L, classes=classes)
+    elif args.gold_column is not None:
+        y = _gold_of_data(args, df, classes)
+    else:
+        y = None
+    model = _make_model(args.model_type, lfs.cardinality, args.seed).fit(L, y)
     proba = model.predict_proba(L)
-    _write_soft(
+    index_name = "id" if df.index.name is None else str(df.index.name)
+    source = _keep_columns(df, args.keep_columns, index_name, classes)
+    _write_soft(args.out, proba, df.index, classes, source)
+    if args.save_model is not None:
+        model.save(args.save_model)
+    known = "" if y is None else f" ({int(np.sum(y >= 0))} with gold)"
+    saved = "" if args.save_model is None else f" and {args.save_model}"
+    print(f"labeled {len(df)} rows with {len(lfs)} LFs{known}; wrote {args.out}{saved}")
+    return 0
+
+
+def _label_dask(args: argparse.Namespace, lfs: Any) -> int:
+    from weaklabel.scale import label_dask
+
+    unsupported = [
+        flag
+        for flag, value in (
+            ("--keep-columns", args.keep_columns),
+            ("--id-column", args.id_column),
+            ("--gold", args.gold),
+            ("--gold-column", args.gold_column),
+            ("--text-column", args.text_column),
+            ("--text-na", args.text_na or None),
+        )
+        if value is not None
+    ]
+    if unsupported:
+        raise _UsageError(
+            f"{', '.join(unsupported)} cannot be used with --engine dask yet; use"
+            " the pandas engine (the default) for them."
+        )
+    model = _make_model(args.model_type, lfs.cardinality, args.seed)
+    out = label_dask(
+        lfs,
+        args.data,
         args.out,
-        proba,
-        df.index,
-        list(lfs.classes),
-        _keep_columns(df, args.keep_columns),
+        model=model,
+        scheduler=args.scheduler,
+        progress=args.progress,
+        on_error=args.on_error,
+        overwrite=args.overwrite,
     )
-    print(f"labeled {len(df)} rows with {len(lfs)} LFs; wrote {args.out}")
+    if args.save_model is not None:
+        model.save(args.save_model)
+    print(f"wrote soft labels to {out}")
     return 0
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from weaklabel.textmodel import train_text_model
 
-    df = read_table(args.data)
+    _check_writable_folder(args.out)
+    df = read_table(args.data, text_na=args.text_na)
     if args.text_column not in df.columns:
         raise CLIError(
             f"Data has no column {args.text_column!r}; columns are {list(df.columns)}."
@@ -292,6 +472,24 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_classify(args: argparse.Namespace) -> int:
+    from weaklabel.textmodel import TextClassifier
+
+    model = TextClassifier.load(args.model)
+    df = _read_data(args)
+    if args.text_column not in df.columns:
+        raise CLIError(
+            f"Data has no column {args.text_column!r}; columns are"
+            f" {[str(c) for c in df.columns]}. Pick the text with --text-column."
+        )
+    proba = model.predict_proba(df[args.text_column])
+    index_name = "id" if df.index.name is None else str(df.index.name)
+    source = _keep_columns(df, args.keep_columns, index_name, model.classes)
+    _write_soft(args.out, proba, df.index, model.classes, source)
+    print(f"classified {len(df)} rows with {args.model}; wrote {args.out}")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from weaklabel.demo import run_demo
 
@@ -300,120 +498,515 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------- parser
-def _add_common_apply(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--lfs", required=True, help="Python file defining an LFRegistry")
-    p.add_argument("--registry", default=None, help="registry variable name")
-    p.add_argument("--data", required=True, help="CSV, Parquet or JSON Lines file")
-    p.add_argument("--n-jobs", type=int, default=1, help="parallel processes")
+def _examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _sub(
+    sub: Any, name: str, summary: str, description: str, *examples: str
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=_examples(*examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
+
+
+def _add_global_flags(p: argparse.ArgumentParser, *, top: bool) -> None:
+    """``--debug`` and ``--progress``/``--no-progress``, before or after the command.
+
+    On a sub-parser the defaults are suppressed, so that a flag given before
+    the command is not reset by the sub-parser.
+    """
+    default: Any = None if top else argparse.SUPPRESS
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="show tracebacks and weaklabel's debug log on stderr",
+    )
+    p.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_true",
+        default=default,
+        help="show progress bars (default: when stderr is a terminal)",
+    )
+    p.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        default=default,
+        help="hide progress bars",
+    )
+
+
+def _add_text_na(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--text-na",
+        action="store_true",
+        help="read empty text cells and NA, null, None, NaN ... in CSV/TSV text"
+        " columns as missing values, as pandas does (default: keep the text as"
+        " written, empty = '')",
+    )
+
+
+def _add_lfs(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--lfs",
+        required=True,
+        metavar="FILE",
+        help="Python file defining an LFRegistry (it is imported: its code runs)",
+    )
+    p.add_argument(
+        "--registry",
+        default=None,
+        metavar="NAME",
+        help="variable name of the registry, when the file defines several",
+    )
+    p.add_argument(
+        "--data",
+        required=True,
+        metavar="FILE",
+        help="data table: .csv, .tsv, .parquet (or a Parquet folder), .jsonl",
+    )
+    p.add_argument(
+        "--n-jobs",
+        type=int,
+        default=1,
+        help="processes for row-wise LFs (-1 = all cores; default: 1)",
+    )
     p.add_argument(
         "--on-error",
         choices=("raise", "abstain"),
         default="raise",
         help="what to do when an LF raises (default: stop with an error)",
     )
+    p.add_argument(
+        "--text-column",
+        default=None,
+        metavar="NAME",
+        help="column the LFs see as 'text' (row.text, df.text, the LF helpers'"
+        " default column); default: the data's own 'text' column",
+    )
+    _add_text_na(p)
 
 
+def _add_id_column(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--id-column",
+        default=None,
+        metavar="NAME",
+        help="column of unique row ids, written as the id column of the output"
+        " (default: ids 0..n-1, named 'id')",
+    )
+
+
+def _add_keep_columns(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--keep-columns",
+        nargs="*",
+        default=None,
+        metavar="NAME",
+        help="data columns to copy into the soft labels; one named like an"
+        f" output column (id, label, confidence, proba_*) gets the prefix"
+        f" '{_KEEP_PREFIX}'",
+    )
+
+
+def _add_model_type(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--model-type",
+        choices=_MODEL_CHOICES,
+        default=None,
+        help="label model to fit (default: label-model, the generative model;"
+        " dawid-skene suits crowd workers; majority is the baseline)",
+    )
+    p.add_argument(
+        "--model",
+        dest="model_type_alias",
+        choices=_MODEL_CHOICES,
+        default=None,
+        help="deprecated spelling of --model-type (removed in the next release)",
+    )
+
+
+def _add_seed(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random_state of the model: same seed, same result (default: 0)",
+    )
+
+
+_GOLD_HELP = "data file with gold labels, one row per vote row (empty = unknown)"
 _GOLD_COLUMN_HELP = (
     "column of --gold holding the labels: class names or indices 0..k-1, empty"
     " or -1 = unknown (default: label)"
 )
 
 
+def _add_gold(p: argparse.ArgumentParser, gold_help: str = _GOLD_HELP) -> None:
+    p.add_argument("--gold", default=None, metavar="FILE", help=gold_help)
+    p.add_argument(
+        "--gold-column", default=None, metavar="NAME", help=_GOLD_COLUMN_HELP
+    )
+
+
+def _add_crowd(p: argparse.ArgumentParser, source: Any) -> None:
+    source.add_argument(
+        "--crowd",
+        default=None,
+        metavar="FILE",
+        help="crowd answers in long format instead of --votes: one row per"
+        " answer with a task id, a worker id and a label",
+    )
+    p.add_argument(
+        "--task-column",
+        default="task",
+        metavar="NAME",
+        help="--crowd column of task ids (default: task)",
+    )
+    p.add_argument(
+        "--worker-column",
+        default="worker",
+        metavar="NAME",
+        help="--crowd column of worker ids (default: worker)",
+    )
+    p.add_argument(
+        "--label-column",
+        default="label",
+        metavar="NAME",
+        help="--crowd column of answers: class names or indices (default: label)",
+    )
+    _add_text_na(p)
+
+
+def _add_votes_or_crowd(p: argparse.ArgumentParser) -> None:
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--votes",
+        default=None,
+        metavar="FILE",
+        help="vote matrix written by 'weaklabel apply' (.parquet or .csv)",
+    )
+    _add_crowd(p, source)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="weaklabel",
-        description="Programmatic weak supervision: LFs -> votes -> soft labels.",
+        description="Programmatic weak supervision: LFs -> votes -> soft labels"
+        " -> end model.",
+        epilog=_examples(
+            "weaklabel demo --out demo/",
+            "weaklabel label --lfs my_lfs.py --data comments.csv --out soft.parquet",
+            "weaklabel <command> --help",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument(
-        "--progress",
-        dest="progress",
-        action="store_true",
-        default=None,
-        help="show progress bars (default: when stderr is a terminal)",
+        "--version", action="version", version=f"weaklabel {__version__}"
     )
-    parser.add_argument(
-        "--no-progress",
-        dest="progress",
-        action="store_false",
-        help="hide progress bars",
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+    _add_global_flags(parser, top=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("apply", help="apply LFs to data, write the vote matrix")
-    _add_common_apply(p)
-    p.add_argument("--out", required=True, help="votes file (.parquet or .csv)")
+    p = _sub(
+        sub,
+        "apply",
+        "apply LFs to data, write the vote matrix",
+        "Apply the labeling functions of an LF module to a data table and write"
+        " the vote matrix: one int8 column per LF, -1 = abstain.  Parquet keeps"
+        " the class names.",
+        "weaklabel apply --lfs my_lfs.py --data comments.csv --out votes.parquet",
+        "weaklabel apply --lfs my_lfs.py --data posts.tsv --text-column body"
+        " --id-column post_id --out votes.parquet",
+        "weaklabel apply --lfs my_lfs.py --data big.parquet --n-jobs -1 --out"
+        " votes.parquet",
+    )
+    _add_lfs(p)
+    _add_id_column(p)
+    p.add_argument(
+        "--out", required=True, metavar="FILE", help="votes file (.parquet or .csv)"
+    )
     p.set_defaults(func=_cmd_apply)
 
-    p = sub.add_parser("summary", help="print coverage/overlaps/conflicts per LF")
-    p.add_argument("--votes", required=True)
-    p.add_argument(
-        "--gold",
-        default=None,
-        help="data file with gold labels, one row per vote row (empty = unknown)",
+    p = _sub(
+        sub,
+        "summary",
+        "print coverage/overlaps/conflicts per LF",
+        "Print one row per LF: polarity, coverage, overlaps, conflicts, and with"
+        " gold labels the empirical accuracy; with a fitted model its learned"
+        " accuracies too.",
+        "weaklabel summary --votes votes.parquet",
+        "weaklabel summary --votes votes.parquet --gold dev.csv --gold-column y",
+        "weaklabel summary --votes votes.parquet --model model.json",
     )
-    p.add_argument("--gold-column", default=None, help=_GOLD_COLUMN_HELP)
-    p.add_argument("--model", default=None, help="fitted label model (.json or .npz)")
+    p.add_argument(
+        "--votes",
+        required=True,
+        metavar="FILE",
+        help="vote matrix written by 'weaklabel apply' (.parquet or .csv)",
+    )
+    _add_gold(p)
+    p.add_argument(
+        "--model",
+        default=None,
+        metavar="FILE",
+        help="fitted label model file (.json or .npz) whose estimates to add",
+    )
     p.set_defaults(func=_cmd_summary)
 
-    for name, helptext in (("fit", "fit a label model on votes"),):
-        p = sub.add_parser(name, help=helptext)
-        p.add_argument("--votes", required=True)
-        p.add_argument("--out", required=True, help="model file (.json or .npz)")
-        p.add_argument("--model", choices=_MODEL_CHOICES, default="label-model")
-        p.add_argument("--cardinality", type=int, default=None)
-        p.add_argument("--seed", type=int, default=0)
-        p.add_argument(
-            "--gold",
-            default=None,
-            help="data file with gold labels, one row per vote row (empty = unknown)",
-        )
-        p.add_argument("--gold-column", default=None, help=_GOLD_COLUMN_HELP)
-        p.set_defaults(func=_cmd_fit)
+    p = _sub(
+        sub,
+        "fit",
+        "fit a label model on votes or crowd answers",
+        "Fit a label model on a vote matrix, or on crowd answers in long format"
+        " (one row per task, worker and label), optionally with some gold"
+        " labels, and save it as JSON (or .npz).",
+        "weaklabel fit --votes votes.parquet --out model.json",
+        "weaklabel fit --votes votes.parquet --gold dev.csv --model-type"
+        " dawid-skene --out model.npz",
+        "weaklabel fit --crowd answers.csv --model-type dawid-skene --out crowd.json",
+    )
+    _add_votes_or_crowd(p)
+    p.add_argument(
+        "--out", required=True, metavar="FILE", help="model file (.json or .npz)"
+    )
+    _add_model_type(p)
+    p.add_argument(
+        "--cardinality",
+        type=int,
+        default=None,
+        help="number of classes (default: the class names the votes carry, else"
+        " the largest vote + 1)",
+    )
+    _add_seed(p)
+    _add_gold(p)
+    p.set_defaults(func=_cmd_fit)
 
-    p = sub.add_parser("predict", help="soft labels from a fitted model")
-    p.add_argument("--model", required=True, help="fitted label model (.json or .npz)")
-    p.add_argument("--votes", required=True)
-    p.add_argument("--out", required=True, help="soft labels (.parquet or .csv)")
+    p = _sub(
+        sub,
+        "predict",
+        "soft labels from a fitted model",
+        "Apply a fitted label model to a vote matrix (or crowd answers) and"
+        " write soft labels: id, proba_<class>..., label, confidence.",
+        "weaklabel predict --model model.json --votes votes.parquet --out soft.parquet",
+        "weaklabel predict --model crowd.json --crowd answers.csv --out soft.csv",
+    )
+    p.add_argument(
+        "--model",
+        required=True,
+        metavar="FILE",
+        help="fitted label model file (.json or .npz) from 'weaklabel fit'",
+    )
+    _add_votes_or_crowd(p)
+    p.add_argument(
+        "--out", required=True, metavar="FILE", help="soft labels (.parquet or .csv)"
+    )
     p.set_defaults(func=_cmd_predict)
 
-    p = sub.add_parser("label", help="apply + fit + predict in one go")
-    _add_common_apply(p)
+    p = _sub(
+        sub,
+        "label",
+        "apply + fit + predict in one go",
+        "Apply the LFs, fit a label model and write soft labels in one go."
+        "  Gold labels, from another file (--gold) or from a column of the data"
+        " (--gold-column alone), sharpen the fit.",
+        "weaklabel label --lfs my_lfs.py --data comments.csv --out soft.parquet",
+        "weaklabel label --lfs my_lfs.py --data comments.csv --id-column"
+        " comment_id --keep-columns text label --gold-column label --save-model"
+        " model.json --out soft.csv",
+        "weaklabel label --lfs my_lfs.py --data 'events/*.parquet' --engine dask"
+        " --out soft/",
+    )
+    _add_lfs(p)
+    _add_id_column(p)
     p.add_argument(
         "--out",
         required=True,
+        metavar="PATH",
         help="soft labels (.parquet/.csv; a folder with --engine dask)",
     )
-    p.add_argument("--model", choices=_MODEL_CHOICES, default="label-model")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument(
-        "--keep-columns", nargs="*", default=None, help="source columns to copy"
+    _add_model_type(p)
+    _add_seed(p)
+    _add_keep_columns(p)
+    _add_gold(
+        p,
+        "data file with gold labels, one row per data row (empty = unknown);"
+        " without it, --gold-column names a column of --data",
     )
-    p.add_argument("--engine", choices=("pandas", "dask"), default="pandas")
-    p.add_argument("--scheduler", default=None, help="Dask scheduler address")
-    p.set_defaults(func=_cmd_label)
+    p.add_argument(
+        "--save-model",
+        default=None,
+        metavar="FILE",
+        help="also save the fitted label model (.json or .npz)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("pandas", "dask"),
+        default="pandas",
+        help="pandas: in memory (default); dask: files larger than memory,"
+        " written as a folder of Parquet files",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --engine dask: a Dask scheduler address (default: a local cluster)",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="with --engine dask: replace an existing non-empty --out folder that"
+        " weaklabel did not write, with everything in it (refused otherwise; an"
+        " earlier weaklabel output is always replaced)",
+    )
+    p.set_defaults(func=_cmd_label, gold_in_data=True)
 
-    p = sub.add_parser("train", help="train a TF-IDF + MLP end model on soft labels")
-    p.add_argument("--data", required=True)
-    p.add_argument("--labels", required=True, help="soft-label file from 'label'")
-    p.add_argument("--text-column", default="text")
-    p.add_argument(
-        "--gold-column", default=None, help="gold column for validation metrics"
+    p = _sub(
+        sub,
+        "train",
+        "train a TF-IDF + MLP end model on soft labels",
+        "Train the text end model (TF-IDF words and characters + a noise-aware"
+        " MLP) on the soft labels of 'weaklabel label' and save it as a folder;"
+        " apply it to new data with 'weaklabel classify'.",
+        "weaklabel train --data comments.csv --labels soft.parquet --out model/",
+        "weaklabel train --data posts.tsv --text-column body --labels soft.csv"
+        " --gold-column label --epochs 50 --out model/",
     )
-    p.add_argument("--out", required=True, help="output directory")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--data",
+        required=True,
+        metavar="FILE",
+        help="the data the soft labels were computed on, same rows in the same"
+        " order (.csv, .tsv, .parquet, .jsonl)",
+    )
+    p.add_argument(
+        "--labels",
+        required=True,
+        metavar="FILE",
+        help="soft-label file from 'weaklabel label' or 'weaklabel predict'",
+    )
+    p.add_argument(
+        "--text-column",
+        default="text",
+        metavar="NAME",
+        help="column holding the text to learn from (default: text)",
+    )
+    p.add_argument(
+        "--gold-column",
+        default=None,
+        metavar="NAME",
+        help="column of --data with gold labels, held out for validation metrics",
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder for the model (checked to be writable before training)",
+    )
+    p.add_argument(
+        "--epochs", type=int, default=30, help="maximum training epochs (default: 30)"
+    )
+    _add_seed(p)
+    _add_text_na(p)
     p.set_defaults(func=_cmd_train)
 
-    p = sub.add_parser("demo", help="run the pipeline on bundled YouTube comments")
-    p.add_argument("--out", default="weaklabel-demo", help="output directory")
-    p.add_argument("--seed", type=int, default=0)
+    p = _sub(
+        sub,
+        "classify",
+        "apply a trained end model to new data",
+        "Apply an end model saved by 'weaklabel train' to a data table and write"
+        " its predictions as soft labels: id, proba_<class>..., label,"
+        " confidence.",
+        "weaklabel classify --model model/ --data new.csv --out preds.csv",
+        "weaklabel classify --model model/ --data new.parquet --text-column body"
+        " --id-column post_id --keep-columns body --out preds.parquet",
+    )
+    p.add_argument(
+        "--model",
+        required=True,
+        metavar="DIR",
+        help="model folder written by 'weaklabel train'",
+    )
+    p.add_argument(
+        "--data",
+        required=True,
+        metavar="FILE",
+        help="data table to classify (.csv, .tsv, .parquet, .jsonl)",
+    )
+    p.add_argument(
+        "--text-column",
+        default="text",
+        metavar="NAME",
+        help="column holding the text (default: text)",
+    )
+    _add_id_column(p)
+    _add_keep_columns(p)
+    _add_text_na(p)
+    p.add_argument(
+        "--out", required=True, metavar="FILE", help="predictions (.parquet or .csv)"
+    )
+    p.set_defaults(func=_cmd_classify)
+
+    p = _sub(
+        sub,
+        "demo",
+        "run the pipeline on bundled YouTube comments",
+        "Run LFs -> label model -> soft labels -> end model on the YouTube spam"
+        " comments that ship with weaklabel, and print the accuracies.",
+        "weaklabel demo",
+        "weaklabel demo --out demo/ --no-end-model",
+    )
+    p.add_argument(
+        "--out",
+        default="weaklabel-demo",
+        metavar="DIR",
+        help="output folder (default: weaklabel-demo)",
+    )
+    _add_seed(p)
     p.add_argument("--no-end-model", action="store_true", help="skip the end model")
     p.set_defaults(func=_cmd_demo)
 
     for module_name in _EXTENSIONS:
         importlib.import_module(module_name).register(sub)
+    for subparser in sub.choices.values():
+        with suppress(argparse.ArgumentError):  # a wing defines one itself
+            _add_global_flags(subparser, top=False)
     return parser
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    """Usage rules argparse cannot express; raise _UsageError."""
+    if (
+        "gold" in vars(args)
+        and args.gold is None
+        and args.gold_column is not None
+        and not getattr(args, "gold_in_data", False)
+    ):
+        raise _UsageError(
+            "--gold-column needs --gold FILE (the file holding that column); add"
+            " --gold or drop --gold-column."
+        )
+    if "model_type_alias" in vars(args):
+        alias, chosen = args.model_type_alias, args.model_type
+        if alias is not None:
+            if chosen is not None and chosen != alias:
+                raise _UsageError(
+                    f"--model {alias} and --model-type {chosen} disagree; give only"
+                    " --model-type."
+                )
+            _say(
+                args,
+                "--model is deprecated for the model type and will be removed in"
+                f" the next release; use --model-type {alias}.",
+            )
+        args.model_type = chosen or alias or "label-model"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -433,12 +1026,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
-    if "gold" in vars(args) and args.gold is None and args.gold_column is not None:
-        print(
-            f"weaklabel {args.command}: error: --gold-column needs --gold FILE (the"
-            " file holding that column); add --gold or drop --gold-column.",
-            file=sys.stderr,
-        )
+    try:
+        _check_args(args)
+    except _UsageError as exc:
+        print(f"weaklabel {args.command}: error: {exc}", file=sys.stderr)
         return 2
     if args.progress is None:
         args.progress = sys.stderr.isatty()
@@ -449,10 +1040,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         pkg_logger.addHandler(handler)
         pkg_logger.setLevel(logging.DEBUG)
     try:
-        return int(args.func(args))
+        with _one_line_warnings(args.command):
+            return int(args.func(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except _UsageError as exc:
+        print(f"weaklabel {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except (
         WeakLabelError,
         ValueError,
@@ -467,9 +1062,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | str) -> str:
     text = (
-        f"{exc}" if isinstance(exc, WeakLabelError) else f"{type(exc).__name__}: {exc}"
+        f"{exc}"
+        if isinstance(exc, (WeakLabelError, Warning, str))
+        else f"{type(exc).__name__}: {exc}"
     )
     return " ".join(text.split())
 
