@@ -31,7 +31,7 @@ def load_demo_registry() -> Any:
         module = importlib.import_module("weaklabel.examples.youtube")
         return module.lfs
     except ImportError:
-        from weaklabel.cli import load_registry
+        from weaklabel._registry_loader import load_registry
 
         path = Path(__file__).resolve().parents[1] / "labeling_functions" / "youtube.py"
         return load_registry(path)

@@ -196,7 +196,10 @@ def test_bad_lf_exits_1_names_lf_and_leaves_no_file(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.py", "d.csv"]
 
 
-def test_debug_shows_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_shows_traceback(tmp_path: Path, where: str) -> None:
+    from weaklabel.exceptions import LabelingFunctionError
+
     (tmp_path / "bad.py").write_text(
         "from weaklabel import LFRegistry\n"
         "lfs = LFRegistry(classes=['ham', 'spam'])\n"
@@ -204,19 +207,14 @@ def test_debug_shows_traceback(tmp_path: Path) -> None:
         "def bad(row):\n    raise RuntimeError('boom')\n"
     )
     pd.DataFrame({"text": ["a"]}).to_csv(tmp_path / "d.csv", index=False)
-    with pytest.raises(Exception, match="bad"):
-        main(
-            [
-                "--debug",
-                "apply",
-                "--lfs",
-                str(tmp_path / "bad.py"),
-                "--data",
-                str(tmp_path / "d.csv"),
-                "--out",
-                str(tmp_path / "o.parquet"),
-            ]
-        )
+    argv = ["apply", "--lfs", str(tmp_path / "bad.py"), "--data",
+            str(tmp_path / "d.csv"), "--out", str(tmp_path / "o.parquet")]  # fmt: skip
+    argv = ["--debug", *argv] if where == "before" else [*argv, "--debug"]
+    with pytest.raises(LabelingFunctionError, match="'bad'") as info:
+        main(argv)
+    assert info.value.lf_name == "bad"
+    assert info.value.row == 0
+    assert isinstance(info.value.__cause__, RuntimeError)
 
 
 @pytest.mark.parametrize(
