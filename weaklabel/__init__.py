@@ -27,6 +27,14 @@ _LAZY: dict[str, str] = {
     "regex_lf": "weaklabel.lf_helpers",
     "lookup_lf": "weaklabel.lf_helpers",
     "model_lf": "weaklabel.lf_helpers",
+    # model-based LFs (embeddings need the embed extra) and calibrated thresholds
+    "zero_shot_lf": "weaklabel.embed",
+    "knn_lf": "weaklabel.embed",
+    "extend_lf": "weaklabel.embed",
+    "extend_votes": "weaklabel.embed",
+    "WordLlamaEmbedder": "weaklabel.embed",
+    "CachedEmbedder": "weaklabel.embed",
+    "calibrate_threshold": "weaklabel.calibration",
     # analysis
     "lf_summary": "weaklabel.analysis",
     "label_coverage": "weaklabel.analysis",
@@ -66,6 +74,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "ABSTAIN",
+    "CachedEmbedder",
     "CrowdVotes",
     "DawidSkene",
     "LFRegistry",
@@ -76,11 +85,16 @@ __all__ = [
     "MajorityVote",
     "NoiseAwareClassifier",
     "OnlineLabelModel",
+    "WordLlamaEmbedder",
     "__version__",
     "apply_dask",
     "apply_lfs",
+    "calibrate_threshold",
+    "extend_lf",
+    "extend_votes",
     "fit_dask",
     "keyword_lf",
+    "knn_lf",
     "label_coverage",
     "label_dask",
     "labeling_function",
@@ -105,6 +119,7 @@ __all__ = [
     "votes_from_long_table",
     "write_soft_labels",
     "write_votes",
+    "zero_shot_lf",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - static type checkers see real imports
@@ -119,8 +134,17 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see real imports
         matrix_summary,
     )
     from weaklabel.apply import apply_lfs
+    from weaklabel.calibration import calibrate_threshold
     from weaklabel.crowd import CrowdVotes, votes_from_long_table
     from weaklabel.datasets import load_wrench, load_youtube
+    from weaklabel.embed import (
+        CachedEmbedder,
+        WordLlamaEmbedder,
+        extend_lf,
+        extend_votes,
+        knn_lf,
+        zero_shot_lf,
+    )
     from weaklabel.io import (
         proba_from_frame,
         read_soft_labels,

@@ -577,7 +577,8 @@ def model_lf(
     featurizer : callable, default=None
         Turns the column (or frame) into the model's input.
     threshold : float, default=0.5
-        Minimum probability of the top class to vote.
+        Minimum probability of the top class to vote.  Choose it on a labeled
+        dev set with :func:`weaklabel.calibration.calibrate_threshold`.
     label_map : dict, default=None
         Model label -> vote (class name, index, or None to abstain).
     pre : list of callables, default=None
@@ -611,35 +612,46 @@ def model_lf(
         raise TypeError(f"LF {name!r}: featurizer must be callable.")
     mapping = None if label_map is None else dict(label_map)
 
-    def predict(df: pd.DataFrame) -> Any:
+    def features(df: pd.DataFrame) -> Any:
         X: Any = df if column is None else _column(df, column, name)
         if column is not None and (
             X.dtype == object or isinstance(X.dtype, pd.StringDtype)
         ):
             X = X.fillna("")
-        if featurizer is not None:
-            X = featurizer(X)
-        if has_proba:
-            proba = np.asarray(model.predict_proba(X), dtype=np.float64)
+        return X if featurizer is None else featurizer(X)
+
+    def mapped(labels: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        if mapping is None:
+            return labels
+        return np.array(
+            [None if v is None else mapping.get(v) for v in labels], dtype=object
+        )
+
+    if has_proba:
+        # score-based: the threshold can be calibrated on a dev set
+        # (weaklabel.calibration.calibrate_threshold)
+        from weaklabel.calibration import scored_lf
+
+        def score(df: pd.DataFrame) -> tuple[Any, npt.NDArray[np.float64]]:
+            proba = np.asarray(model.predict_proba(features(df)), dtype=np.float64)
             if proba.ndim != 2 or proba.shape[0] != len(df):
                 raise ValueError(
                     f"predict_proba returned shape {proba.shape}; expected"
                     f" ({len(df)}, n_classes)."
                 )
             top = proba.argmax(axis=1)
-            confident = proba[np.arange(len(top)), top] >= threshold
             classes = getattr(model, "classes_", None)
             labels = np.asarray(
                 top if classes is None else np.asarray(classes)[top], dtype=object
             )
-            labels[~confident] = None
-        else:
-            labels = np.asarray(model.predict(X), dtype=object)
-        if mapping is not None:
-            labels = np.array(
-                [None if v is None else mapping.get(v) for v in labels], dtype=object
-            )
-        return labels
+            return mapped(labels), proba[np.arange(len(top)), top]
+
+        score.__name__ = name
+        score.__qualname__ = name
+        return scored_lf(name, score, threshold=threshold, pre=_pre(pre))
+
+    def predict(df: pd.DataFrame) -> Any:
+        return mapped(np.asarray(model.predict(features(df)), dtype=object))
 
     predict.__name__ = name
     predict.__qualname__ = name
