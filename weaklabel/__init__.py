@@ -13,9 +13,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from weaklabel._version import __version__
 from weaklabel.typing import ABSTAIN
-
-__version__ = "0.1.0"
 
 _LAZY: dict[str, str] = {
     # labeling functions and appliers

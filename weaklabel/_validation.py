@@ -285,10 +285,14 @@ def _sparse_to_dense(
 
 
 def _unwrap_crowd_votes(L: Any) -> Any:
-    """The sparse matrix of a :class:`weaklabel.crowd.CrowdVotes`, else ``L``."""
-    from weaklabel.crowd import CrowdVotes  # the crowd module imports this one
+    """The vote matrix an object carries (``__weaklabel_votes__()``), else ``L``.
 
-    return L.votes if isinstance(L, CrowdVotes) else L
+    A container of votes with metadata (such as
+    :class:`weaklabel.crowd.CrowdVotes`) defines ``__weaklabel_votes__``
+    returning its matrix; the validators need not know its type.
+    """
+    votes = getattr(type(L), "__weaklabel_votes__", None)
+    return L if votes is None else votes(L)
 
 
 def check_votes(

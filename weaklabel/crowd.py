@@ -48,6 +48,10 @@ class CrowdVotes:
     workers: pd.Index
     classes: tuple[Any, ...]
 
+    def __weaklabel_votes__(self) -> sp.csr_array:
+        """The vote matrix (``votes``) that weaklabel's validators read."""
+        return self.votes
+
     @property
     def lf_names(self) -> list[str]:
         """The worker ids as strings: the LF names a label model fitted on

@@ -437,6 +437,9 @@ class LFRegistry:
             Votes (class indices, -1 = abstain); index = the data's index,
             columns = LF names, ``attrs["classes"]`` = the class names.
         """
+        # The one import cycle of the package, by design (apply.py needs this
+        # module's types; lfs.apply(df) is the Snorkel-style entry point);
+        # tests/test_import_graph.py allows this edge and no other cycle.
         from weaklabel.apply import apply_lfs
 
         return apply_lfs(

@@ -81,6 +81,7 @@ from weaklabel._validation import (
     class_names_of,
     lf_names_of,
 )
+from weaklabel._version import __version__
 from weaklabel.exceptions import (
     ClassMismatchError,
     NotFittedError,
@@ -614,13 +615,11 @@ class BaseLabelModel(BaseEstimator):
                 a for a in self._saved_attributes if a not in _BASE_ATTRIBUTES
             )
             attributes = {a: _serialize.encode(getattr(self, a)) for a in names}
-        import weaklabel
-
         return {
             "format": _serialize.FORMAT,
             "format_version": _serialize.FORMAT_VERSION,
             "class": _serialize.registry_key(type(self)),
-            "weaklabel_version": str(getattr(weaklabel, "__version__", "unknown")),
+            "weaklabel_version": __version__,
             "params": _serialize.encode(self.get_params(deep=False)),
             "attributes": attributes,
         }

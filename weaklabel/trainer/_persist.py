@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from weaklabel.io import atomic_write
+from weaklabel._files import atomic_write
 from weaklabel.trainer.modules import BUILTIN_MODULES
 
 __all__ = ["FITTED_ATTRS", "build_network", "read_model", "write_model"]
