@@ -50,7 +50,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("apply", ("weaklabel.apply", "weaklabel.analysis")),
-    ("label_model", ("weaklabel.label_model",)),
+    ("label_model", ("weaklabel.label_model", "weaklabel.soft_labels")),
     ("end_model", ("weaklabel.trainer", "weaklabel.textmodel", "weaklabel.scale")),
     ("wings", ()),  # active, report, embed, align, app, ...
     ("front", ("weaklabel.demo", "weaklabel.cli")),  # and every wing's own cli

@@ -49,6 +49,8 @@ _LAZY: dict[str, str] = {
     "MajorityVote": "weaklabel.label_model",
     "OnlineLabelModel": "weaklabel.label_model",
     "load_label_model": "weaklabel.label_model",
+    "probs_to_preds": "weaklabel.soft_labels",
+    "filter_unlabeled": "weaklabel.soft_labels",
     # input / output and data
     "write_soft_labels": "weaklabel.io",
     "read_soft_labels": "weaklabel.io",
@@ -91,6 +93,7 @@ __all__ = [
     "calibrate_threshold",
     "extend_lf",
     "extend_votes",
+    "filter_unlabeled",
     "fit_dask",
     "keyword_lf",
     "knn_lf",
@@ -112,6 +115,7 @@ __all__ = [
     "model_lf",
     "predict_dask",
     "proba_from_frame",
+    "probs_to_preds",
     "read_soft_labels",
     "read_votes",
     "regex_lf",
@@ -161,6 +165,7 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see real imports
     from weaklabel.lf import LabelingFunction, LFRegistry, labeling_function
     from weaklabel.lf_helpers import keyword_lf, lookup_lf, model_lf, regex_lf
     from weaklabel.scale import apply_dask, fit_dask, label_dask, predict_dask
+    from weaklabel.soft_labels import filter_unlabeled, probs_to_preds
     from weaklabel.synthetic import make_votes
     from weaklabel.trainer import LogisticRegressionNet, MLPNet, NoiseAwareClassifier
 
