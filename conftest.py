@@ -14,6 +14,7 @@ if importlib.util.find_spec("torch") is None:
         "weaklabel/trainer",
         "weaklabel/textmodel.py",
         "weaklabel/demo.py",
+        "weaklabel/align",
     ]
 if importlib.util.find_spec("dask") is None:
     collect_ignore += ["weaklabel/scale.py"]
