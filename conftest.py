@@ -17,4 +17,4 @@ if importlib.util.find_spec("torch") is None:
         "weaklabel/align",
     ]
 if importlib.util.find_spec("dask") is None:
-    collect_ignore += ["weaklabel/scale.py"]
+    collect_ignore += ["weaklabel/scale"]

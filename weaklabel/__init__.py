@@ -34,6 +34,8 @@ _LAZY: dict[str, str] = {
     "WordLlamaEmbedder": "weaklabel.embed",
     "CachedEmbedder": "weaklabel.embed",
     "calibrate_threshold": "weaklabel.calibration",
+    "prompt_lf": "weaklabel.prompt",
+    "OpenAIBackend": "weaklabel.prompt",
     # analysis
     "lf_summary": "weaklabel.analysis",
     "label_coverage": "weaklabel.analysis",
@@ -86,6 +88,7 @@ __all__ = [
     "MajorityVote",
     "NoiseAwareClassifier",
     "OnlineLabelModel",
+    "OpenAIBackend",
     "WordLlamaEmbedder",
     "__version__",
     "apply_dask",
@@ -116,6 +119,7 @@ __all__ = [
     "predict_dask",
     "proba_from_frame",
     "probs_to_preds",
+    "prompt_lf",
     "read_soft_labels",
     "read_votes",
     "regex_lf",
@@ -164,6 +168,7 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see real imports
     )
     from weaklabel.lf import LabelingFunction, LFRegistry, labeling_function
     from weaklabel.lf_helpers import keyword_lf, lookup_lf, model_lf, regex_lf
+    from weaklabel.prompt import OpenAIBackend, prompt_lf
     from weaklabel.scale import apply_dask, fit_dask, label_dask, predict_dask
     from weaklabel.soft_labels import filter_unlabeled, probs_to_preds
     from weaklabel.synthetic import make_votes
