@@ -622,13 +622,15 @@ def test_auto_ties_pick_the_rule_the_gold_rows_support(votes, better):
     gold[:400] = y[:400]
     rest = slice(400, None)
     scores = {
-        ties: LabelModel(cardinality=k, mv_anchor_ties=ties, random_state=0)
+        ties: LabelModel(
+            cardinality=k, mv_anchor_ties=ties, gold_weight=1.0, random_state=0
+        )
         .fit(L, gold)
         .score(L[rest], y[rest])
         for ties in ("abstain", "bound")
     }
     assert scores[better] > max(scores.values()) - 1e-12  # the setting is clear
-    auto = LabelModel(cardinality=k, random_state=0).fit(L, gold)
+    auto = LabelModel(cardinality=k, gold_weight=1.0, random_state=0).fit(L, gold)
     assert auto.mv_anchor_ties_ == better
     assert auto.score(L[rest], y[rest]) == scores[better]
     # without gold "auto" means "abstain"
