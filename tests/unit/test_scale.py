@@ -17,8 +17,6 @@ from weaklabel.label_model._patterns import compress  # noqa: E402
 from weaklabel.label_model.online import OnlineLabelModel  # noqa: E402
 from weaklabel.lf import LFRegistry  # noqa: E402
 from weaklabel.scale import (  # noqa: E402
-    _pack,
-    _unpack,
     apply_dask,
     fit_dask,
     label_dask,
@@ -29,6 +27,7 @@ from weaklabel.scale import (  # noqa: E402
     write_soft_labels_dask,
     write_votes_dask,
 )
+from weaklabel.scale._fit import _pack, _unpack  # noqa: E402
 from weaklabel.synthetic import make_votes  # noqa: E402
 
 
@@ -194,7 +193,7 @@ def test_write_votes_dask_never_deletes_files_it_did_not_write(tmp_path, frame):
     for i in range(3):
         frame.iloc[i::3].to_parquet(data / f"part.{i}.parquet")
     before = {p.name: p.read_bytes() for p in data.iterdir()}
-    with pytest.raises(FileExistsError, match="did not write.*--overwrite"):
+    with pytest.raises(FileExistsError, match=r"did not write.*--overwrite"):
         write_votes_dask(votes, data)
     assert {p.name: p.read_bytes() for p in data.iterdir()} == before
     # a file added to an earlier output of ours is not deleted either
