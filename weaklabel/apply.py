@@ -451,6 +451,27 @@ def _dump_lfs(lfs: list[LabelingFunction]) -> bytes:
     return data
 
 
+def register_pickle_by_value(lfs: Iterable[LabelingFunction]) -> None:
+    """Have cloudpickle send the LFs' modules by value from now on (package-internal).
+
+    For work pickled later, outside any call here (a Dask task graph, see
+    :mod:`weaklabel.scale`): the CLI imports an LF module from a file under a
+    made-up name, which a worker process could not import by name.  Only such
+    modules are registered (see ``_by_value_modules``); registering again is a
+    no-op.  The registration lasts for the process.
+
+    Parameters
+    ----------
+    lfs : iterable of LabelingFunction
+    """
+    import cloudpickle
+
+    registered = set(cloudpickle.list_registry_pickle_by_value())
+    for module in _by_value_modules(list(lfs)):
+        if module.__name__ not in registered:
+            cloudpickle.register_pickle_by_value(module)
+
+
 # --------------------------------------------------------------------- the API
 
 

@@ -40,7 +40,7 @@ gets probability zero and better-than-random is the default belief.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from numbers import Integral
 from typing import Any, ClassVar
 
@@ -354,6 +354,52 @@ class OnlineLabelModel(BaseLabelModel):
             self._reset()
         P, weights = self._compressed(L, y, sample_weight, first=first)
         self._learn(P, weights, self._rng())
+        return self
+
+    def fit_chunks(
+        self,
+        n_chunks: int,
+        read_chunks: Callable[
+            [npt.NDArray[np.intp]],
+            Iterable[tuple[VoteMatrixLike, npt.ArrayLike | None]],
+        ],
+    ) -> Self:
+        """Fit from scratch on data held in chunks, one chunk in memory at a time.
+
+        Runs ``n_epochs`` passes; each pass visits the ``n_chunks`` chunks in a
+        new random order drawn from ``random_state`` and learns from each with
+        :meth:`partial_fit`.  Used by :func:`weaklabel.scale.fit_dask`, where a
+        chunk is one Dask partition's table of vote patterns with counts.
+
+        Parameters
+        ----------
+        n_chunks : int
+            Number of chunks.
+        read_chunks : callable
+            ``read_chunks(order)`` yields ``(L, sample_weight)`` for the chunks
+            numbered in ``order`` (an int array), in that order; it may load
+            several at once.  ``sample_weight`` may be None.
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> chunks = [np.array([[0, 0], [1, 1]] * 50), np.array([[0, -1], [1, 1]] * 50)]
+        >>> model = OnlineLabelModel(batch_size=50, n_epochs=2, random_state=0)
+        >>> model = model.fit_chunks(2, lambda order: ((chunks[i], None) for i in order))
+        >>> model.n_batches_seen_
+        8
+        """
+        self._check_params()
+        check_int_param(n_chunks, "n_chunks", self._name, low=1)
+        self._reset()
+        rng = as_generator(self.random_state)
+        for _ in range(int(self.n_epochs)):
+            for L, weight in read_chunks(rng.permutation(int(n_chunks))):
+                self.partial_fit(L, sample_weight=weight)
         return self
 
     def _compressed(

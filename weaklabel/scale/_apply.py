@@ -8,29 +8,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from weaklabel.apply import register_pickle_by_value
 from weaklabel.lf import LFRegistry
 from weaklabel.scale._cluster import DaskDataFrame, check_ddf, ship
 from weaklabel.typing import vote_dtype
 
 __all__ = ["apply_dask"]
-
-
-def _pickle_lf_modules_by_value(lfs: LFRegistry) -> None:
-    """Let workers unpickle LFs from modules they cannot import by name.
-
-    The CLI imports an LF module from a file under a made-up module name;
-    cloudpickle would send its functions by reference, and a worker process
-    could not import them.  Such modules are registered to be pickled by
-    value (other modules are left alone).
-    """
-    import cloudpickle
-
-    from weaklabel.apply import _by_value_modules
-
-    registered = set(cloudpickle.list_registry_pickle_by_value())
-    for module in _by_value_modules(list(lfs)):
-        if module.__name__ not in registered:
-            cloudpickle.register_pickle_by_value(module)
 
 
 def _votes_meta(
@@ -112,6 +95,6 @@ def apply_dask(
             "The 'on_error' parameter of apply_dask must be 'raise' or 'abstain'."
             f" Got {on_error!r} instead."
         )
-    _pickle_lf_modules_by_value(lfs)
+    register_pickle_by_value(lfs)  # LF modules the CLI loaded from files
     meta = _votes_meta(lfs.names, lfs.cardinality, ddf._meta.index)
     return ddf.map_partitions(_apply_partition, ship(lfs), on_error, meta=meta)

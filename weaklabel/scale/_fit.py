@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -175,11 +175,12 @@ def fit_dask(
     Batch models (``MajorityVote``, ``DawidSkene``, ``LabelModel``, any
     estimator whose ``fit`` takes ``sample_weight``) are fitted on the merged
     table of distinct vote patterns (:func:`vote_patterns_dask`) weighted by
-    their counts.  An online model (one with ``partial_fit``, e.g.
+    their counts.  An online model (one with ``fit_chunks``, i.e.
     :class:`~weaklabel.label_model.OnlineLabelModel`) is refitted from
-    scratch by streaming every partition's pattern table through
-    ``partial_fit``, ``model.n_epochs`` times (partitions in a shuffled order
-    each epoch), so that only one partition's patterns are in memory.
+    scratch by :meth:`~weaklabel.label_model.OnlineLabelModel.fit_chunks`,
+    each partition's pattern table being one chunk: ``model.n_epochs``
+    passes, partitions in a shuffled order each pass, so that only a few
+    partitions' patterns (one per worker) are in memory at once.
 
     Parameters
     ----------
@@ -200,7 +201,7 @@ def fit_dask(
     """
     check_ddf(votes, "votes")
     k = _cardinality_of(model, votes, classes)
-    if hasattr(model, "partial_fit"):
+    if callable(getattr(model, "fit_chunks", None)):
         return _fit_online(model, votes, k, classes)
     if "sample_weight" not in inspect.signature(model.fit).parameters:
         raise TypeError(
@@ -220,26 +221,20 @@ def _fit_online(
     cardinality: int,
     classes: Sequence[str] | None,
 ) -> Any:
-    from weaklabel._validation import as_generator
-
+    """Stream the partitions' pattern tables through ``model.fit_chunks``."""
     dask_compute = import_extra("dask").compute
     names = [str(c) for c in votes.columns]
     keys = _key_columns(len(names), cardinality)
     tables = _pattern_tables(votes, cardinality)
-    reset = getattr(model, "_reset", None)
-    if callable(reset):
-        reset()
-    rng = as_generator(getattr(model, "random_state", None))
     per_round = max(1, n_workers())  # partitions computed at once
-    for _ in range(int(getattr(model, "n_epochs", 1))):
-        order = rng.permutation(tables.npartitions)
+
+    def read_chunks(order: npt.NDArray[np.intp]) -> Iterator[tuple[pd.DataFrame, Any]]:
         for start in range(0, len(order), per_round):
             batch = order[start : start + per_round]
             for table in dask_compute(*[tables.partitions[int(i)] for i in batch]):
                 if len(table):
                     packed = table[keys].to_numpy(dtype=np.uint64)
-                    model.partial_fit(
-                        _patterns_frame(packed, names, cardinality, classes),
-                        sample_weight=table["count"].to_numpy(dtype=np.float64),
-                    )
-    return model
+                    frame = _patterns_frame(packed, names, cardinality, classes)
+                    yield frame, table["count"].to_numpy(dtype=np.float64)
+
+    return model.fit_chunks(tables.npartitions, read_chunks)
