@@ -62,7 +62,7 @@ PreArg = Iterable[Callable[[Any], Any]] | Callable[[Any], Any] | None
 #: chosen for WordLlama on YouTube, SMS and spouse (see docs/model_lfs.md).
 DEFAULT_ZERO_SHOT_MARGIN = 0.1
 #: Default cosine similarity of :func:`knn_lf` to its nearest examples.
-DEFAULT_KNN_THRESHOLD = 0.8
+DEFAULT_KNN_THRESHOLD = 0.5
 _BLOCK = 4096  # rows per similarity block (bounds memory at BLOCK x n_ref)
 
 
@@ -133,10 +133,12 @@ class _ZeroShotScorer(_Lazy):
         column: str,
         embedder: Embedder,
         aggregate: str,
+        votes_for: frozenset[int],
     ) -> None:
         super().__init__()
         self.name, self.labels, self.texts, self.owner = name, labels, texts, owner
         self.column, self.embedder, self.aggregate = column, embedder, aggregate
+        self.votes_for = votes_for
 
     def _compute(self) -> npt.NDArray[np.float32]:
         D = embed_texts(self.embedder, self.texts)
@@ -165,7 +167,7 @@ class _ZeroShotScorer(_Lazy):
         margin = S[rows, top] - S[rows, order[:, 1]]
         margin[np.linalg.norm(X, axis=1) == 0] = np.nan  # empty text: no vote
         cand = np.empty(len(S), dtype=object)
-        cand[:] = [self.labels[i] for i in top]
+        cand[:] = [self.labels[i] if i in self.votes_for else None for i in top]
         return cand, margin
 
 
@@ -177,6 +179,7 @@ def zero_shot_lf(
     embedder: Embedder | None = None,
     threshold: float = DEFAULT_ZERO_SHOT_MARGIN,
     aggregate: str = "max",
+    vote_for: Sequence[Label] | None = None,
     pre: PreArg = None,
 ) -> LabelingFunction:
     """Zero-shot LF: vote the class whose descriptions best match the text.
@@ -194,7 +197,7 @@ def zero_shot_lf(
         The LF's name.
     descriptions : dict
         Class name (or index) -> a description, or a list of them.  At least
-        two classes; a class may be left out (it is never voted).
+        two classes; a class left out is never voted.
     column : str, default="text"
         The text column.
     embedder : Embedder, default=None
@@ -208,6 +211,10 @@ def zero_shot_lf(
         :func:`weaklabel.calibration.calibrate_threshold`.
     aggregate : {"max", "mean"}, default="max"
         How a class's several descriptions combine.
+    vote_for : sequence of str or int, default=None
+        The classes the LF may vote (default: every described class); the
+        others only compete for the top place, where the LF then abstains.
+        Makes a one-sided LF for a class the descriptions capture well.
     pre : list of callables, default=None
         DataFrame preprocessors.
 
@@ -250,6 +257,13 @@ def zero_shot_lf(
             )
         texts.extend(items)
         owner.extend([i] * len(items))
+    wanted = labels if vote_for is None else list(vote_for)
+    unknown = [v for v in wanted if v not in labels]
+    if unknown or not wanted:
+        raise ValueError(
+            f"LF {name!r}: vote_for must name described classes {labels}; got"
+            f" {list(wanted)}."
+        )
     scorer = _ZeroShotScorer(
         name,
         labels,
@@ -258,6 +272,7 @@ def zero_shot_lf(
         column,
         _default_embedder(embedder, name),
         aggregate,
+        frozenset(labels.index(v) for v in wanted),
     )
     return scored_lf(name, scorer, threshold=float(threshold), pre=_pre(pre))
 
@@ -359,7 +374,7 @@ def knn_lf(
         The text column of the rows to label.
     embedder : Embedder, default=None
         The model; None uses :class:`~weaklabel.embed.WordLlamaEmbedder`.
-    threshold : float, default=DEFAULT_KNN_THRESHOLD (0.8)
+    threshold : float, default=DEFAULT_KNN_THRESHOLD (0.5)
         Minimum score to vote (a cosine similarity for ``k=1``); calibrate
         it with :func:`weaklabel.calibration.calibrate_threshold`.
     pre : list of callables, default=None

@@ -48,6 +48,13 @@ def test_zero_shot_margins_by_hand(df, counts):
     assert lf.vectorized
 
 
+def test_zero_shot_votes_for_one_class(df, counts):
+    lf = zero_shot_lf("zs", DESCRIPTIONS, embedder=counts, vote_for=["spam"])
+    assert lf(df).tolist() == ["spam", None, None, None, None, "spam"]
+    with pytest.raises(ValueError, match=r"vote_for must name described classes"):
+        zero_shot_lf("zs", DESCRIPTIONS, embedder=counts, vote_for=["eggs"])
+
+
 def test_zero_shot_mean_aggregate(counts):
     lf = zero_shot_lf("zs", DESCRIPTIONS, embedder=counts, aggregate="mean")
     _cand, score = lf_scores(lf, pd.DataFrame({"text": ["win prize"]}))
