@@ -17,6 +17,16 @@ weaklabel's models get ``fit(vstack(L_fit, L_valid), y=[-1 ... -1, y_valid])``,
 Snorkel and FlyingSquid ``Y_dev=y_valid`` (class balance), HyperLM its
 semi-supervised mode; the others are n/a.
 
+Table 1b: table 1 scored on the covered test rows only (at least one vote),
+so that a lead from predicting the class balance on rows without votes shows
+as such.
+
+Table 3 (``--gold-fraction``, default 5%, ``--gold-draws`` 3): weaklabel's
+LabelModel and DawidSkene and HyperLM fit on the fit and test rows together,
+without gold and with gold for that fraction of the rows (drawn from the test
+rows), and are scored on the test rows without gold ("gold never hurts",
+issue 13).
+
 Scoring (lm_data.score): argmax, with ties and rows a method cannot predict
 given a uniformly random class; each score is the mean over ``--seeds``
 seeded draws of that random choice (the expected score under the protocol).
@@ -247,6 +257,11 @@ class Cell:
     score: float = float("nan")
     seconds: float = float("nan")
     note: str = ""
+    covered: float = float("nan")  # the score on rows with at least one vote
+
+    def covered_cell(self) -> Cell:
+        """This cell with its covered-rows score as the score."""
+        return Cell(self.status, self.covered, self.seconds, self.note, self.covered)
 
     def text(self, timeout: float) -> str:
         if self.status == "ok":
@@ -300,21 +315,217 @@ def run_cell(
     proba = np.asarray(payload, dtype=np.float64)
     if proba.shape != (ds.L_test.shape[0], ds.cardinality):
         return Cell("error", note=f"proba shape {proba.shape}")
-    value = float(
+    covered = covered_rows(ds.L_test)
+    return Cell(
+        "ok",
+        score=mean_score(ds, ds.y_test, proba, seeds),
+        seconds=seconds,
+        covered=mean_score(ds, ds.y_test[covered], proba[covered], seeds),
+    )
+
+
+def covered_rows(L: Any) -> npt.NDArray[np.bool_]:
+    """Rows where at least one LF votes."""
+    if sp.issparse(L):
+        return np.asarray(np.diff(sp.csr_array(L).indptr) > 0)
+    return np.asarray((np.asarray(L) >= 0).any(axis=1))
+
+
+def mean_score(ds: LMDataset, y: Any, proba: Proba, seeds: int) -> float:
+    """The protocol's score, averaged over ``seeds`` random tie-break draws."""
+    return float(
         np.mean(
             [
-                score(
-                    ds.y_test,
-                    proba,
-                    ds.metric,
-                    seed,
-                    positive_class=ds.positive_class,
-                )
+                score(y, proba, ds.metric, seed, positive_class=ds.positive_class)
                 for seed in range(seeds)
             ]
         )
     )
-    return Cell("ok", score=value, seconds=seconds)
+
+
+# ------------------------------------------------------------ table 3: 5% gold
+GoldFn = Callable[[Any, "npt.NDArray[np.int64] | None", int], Proba]
+
+
+def _gold_ours(cls_name: str) -> GoldFn:
+    def run(L: Any, y: npt.NDArray[np.int64] | None, k: int) -> Proba:
+        cls = getattr(_ours_module(), cls_name)
+        model = cls(cardinality=k, random_state=0)
+        model.fit(L) if y is None else model.fit(L, y)
+        return np.asarray(model.predict_proba(L), dtype=np.float64)
+
+    return run
+
+
+def _gold_hyperlm(L: Any, y: npt.NDArray[np.int64] | None, k: int) -> Proba:
+    if y is None:
+        return peers.hyperlm_proba(L, k, seed=0)
+    rows = np.flatnonzero(y >= 0)
+    return peers.hyperlm_proba(L, k, gold_rows=rows, gold_labels=y[rows], seed=0)
+
+
+GOLD_METHODS: dict[str, tuple[str, GoldFn]] = {
+    "LabelModel": ("ours", _gold_ours("LabelModel")),
+    "DawidSkene": ("ours", _gold_ours("DawidSkene")),
+    "HyperLM": ("peer", _gold_hyperlm),
+}
+
+
+def gold_draws(
+    n_rows: int, test_rows: npt.NDArray[np.int64], fraction: float, draws: int
+) -> list[npt.NDArray[np.int64]]:
+    """Positions (into ``test_rows``) of the gold rows of each draw.
+
+    ``fraction`` of all fitted rows, drawn from the test rows (the rows with
+    known labels), at most half of them.
+    """
+    size = min(test_rows.size // 2, max(1, round(fraction * n_rows)))
+    return [
+        np.sort(np.random.default_rng(d).choice(test_rows.size, size, replace=False))
+        for d in range(draws)
+    ]
+
+
+def _forked(fn: Callable, args: tuple, timeout: float) -> tuple[str, Any, float]:
+    """Run ``fn(*args)`` in a forked child: (status, result or note, seconds)."""
+
+    def child(conn: Any) -> None:
+        import warnings
+
+        warnings.simplefilter("ignore")
+        try:
+            start = time.perf_counter()
+            out = fn(*args)
+            conn.send(("ok", out, time.perf_counter() - start))
+        except peers.NotApplicable as exc:
+            conn.send(("na", str(exc), 0.0))
+        except BaseException as exc:  # report anything, the parent goes on
+            conn.send(("error", f"{type(exc).__name__}: {exc}", 0.0))
+        finally:
+            conn.close()
+
+    ctx = mp.get_context("fork")
+    parent, conn = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=child, args=(conn,), daemon=True)
+    proc.start()
+    conn.close()
+    if not parent.poll(timeout):
+        proc.kill()
+        proc.join()
+        return "timeout", f">{timeout:g} s", timeout
+    try:
+        result: tuple[str, Any, float] = parent.recv()
+    except EOFError:
+        proc.join()
+        return "error", f"child died (exit code {proc.exitcode})", 0.0
+    proc.join()
+    return result
+
+
+def run_gold_table(
+    datasets: list[LMDataset],
+    methods: dict[str, tuple[str, GoldFn]],
+    fraction: float,
+    draws: int,
+    timeout: float,
+    seeds: int,
+) -> dict[tuple[str, str], tuple[Cell, Cell]]:
+    """(method, dataset) -> (no gold, with gold) cells on the rows without gold.
+
+    Every method fits on the fit and test rows together (transductive; the
+    crowd sets' items once), without gold and then with the gold of each draw,
+    and is scored on the test rows outside that draw's gold; both cells are
+    means over the draws.
+    """
+    out: dict[tuple[str, str], tuple[Cell, Cell]] = {}
+    for ds in datasets:
+        t = transductive_rows(ds, gold=False)
+        n = t.L_all.shape[0]
+        picks = gold_draws(n, t.test_rows, fraction, draws)
+        for name, (_side, fn) in methods.items():
+            status, base, secs = _forked(fn, (t.L_all, None, ds.cardinality), timeout)
+            if status != "ok":
+                cell = Cell(status, note=str(base)[:80])
+                out[(name, ds.name)] = (cell, cell)
+                continue
+            base = np.asarray(base, dtype=np.float64)[t.test_rows]
+            no_gold, with_gold, gold_secs, note = [], [], [], ""
+            for pick in picks:
+                keep = np.setdiff1d(np.arange(t.test_rows.size), pick)
+                y = np.full(n, -1, dtype=np.int64)
+                y[t.test_rows[pick]] = ds.y_test[pick]
+                status, proba, s1 = _forked(fn, (t.L_all, y, ds.cardinality), timeout)
+                if status != "ok":
+                    note = str(proba)[:80]
+                    break
+                proba = np.asarray(proba, dtype=np.float64)[t.test_rows]
+                no_gold.append(mean_score(ds, ds.y_test[keep], base[keep], seeds))
+                with_gold.append(mean_score(ds, ds.y_test[keep], proba[keep], seeds))
+                gold_secs.append(s1)
+            if note:
+                out[(name, ds.name)] = (
+                    Cell(
+                        "ok",
+                        float(np.mean([mean_score(ds, ds.y_test, base, seeds)])),
+                        secs,
+                    ),
+                    Cell("error", note=note),
+                )
+            else:
+                out[(name, ds.name)] = (
+                    Cell("ok", float(np.mean(no_gold)), secs),
+                    Cell("ok", float(np.mean(with_gold)), float(np.mean(gold_secs))),
+                )
+            print(
+                f"[{fraction:.0%} gold] {ds.name:16s} {name:12s}"
+                f" {out[(name, ds.name)][0].text(timeout):>8s} ->"
+                f" {out[(name, ds.name)][1].text(timeout):>8s}",
+                file=sys.stderr,
+                flush=True,
+            )
+    return out
+
+
+def render_gold_table(
+    datasets: list[LMDataset],
+    results: dict[tuple[str, str], tuple[Cell, Cell]],
+    methods: list[str],
+    timeout: float,
+    mean_over: list[str],
+    fraction: float,
+    draws: int,
+) -> str:
+    lines = [
+        f"### Table 3: {fraction:.0%} gold ({draws} random draws), scored on the"
+        " rows without gold",
+        "",
+        "| dataset | "
+        + " | ".join(f"{m} no gold | {m} gold | diff" for m in methods)
+        + " |",
+        "|---|" + "---|---|---|" * len(methods),
+    ]
+    for ds in datasets:
+        cells = []
+        for m in methods:
+            a, b = results[(m, ds.name)]
+            diff = b.score - a.score
+            cells += [
+                a.text(timeout),
+                b.text(timeout),
+                f"{diff:+.3f}" if np.isfinite(diff) else "-",
+            ]
+        lines.append(f"| {_label(ds)} | " + " | ".join(cells) + " |")
+    means = []
+    for m in methods:
+        for i in (0, 1):
+            vals = [results[(m, d)][i].score for d in mean_over]
+            means.append(f"**{np.mean(vals):.3f}**" if all(np.isfinite(vals)) else "-")
+        a = [results[(m, d)][0].score for d in mean_over]
+        b = [results[(m, d)][1].score for d in mean_over]
+        ok = all(np.isfinite(a)) and all(np.isfinite(b))
+        means.append(f"{np.mean(b) - np.mean(a):+.3f}" if ok else "-")
+    lines.append(f"| mean ({len(mean_over)} sets) | " + " | ".join(means) + " |")
+    return "\n".join(lines) + "\n"
 
 
 # -------------------------------------------------------------------------- output
@@ -413,6 +624,16 @@ def main(argv: list[str] | None = None) -> int:
         "--no-gold-table", action="store_true", help="skip table 2 (with gold)"
     )
     parser.add_argument(
+        "--gold-fraction",
+        type=float,
+        default=0.05,
+        help="table 3: gold for this fraction of the fitted rows (drawn from the"
+        " test rows), scored on the test rows without gold; 0 skips table 3",
+    )
+    parser.add_argument(
+        "--gold-draws", type=int, default=3, help="table 3: random gold draws"
+    )
+    parser.add_argument(
         "--reuse-peers",
         metavar="JSON",
         help="take the peers' cells from the .json of an earlier run "
@@ -494,6 +715,21 @@ def main(argv: list[str] | None = None) -> int:
     results_gold: dict[tuple[str, str], Cell] = {}
     if not args.no_gold_table:
         results_gold = run_table("table2", gold_sets, gold=True)
+    gold_methods = {
+        m: v
+        for m, v in GOLD_METHODS.items()
+        if m in methods and (args.only == "all" or v[0] == methods[m][0])
+    }
+    results_frac: dict[tuple[str, str], tuple[Cell, Cell]] = {}
+    if args.gold_fraction > 0 and gold_methods:
+        results_frac = run_gold_table(
+            datasets,
+            gold_methods,
+            args.gold_fraction,
+            args.gold_draws,
+            args.timeout,
+            args.seeds,
+        )
 
     core = [d for d in CORE_DATASETS if d in names]
     out: list[str] = []
@@ -532,6 +768,23 @@ def main(argv: list[str] | None = None) -> int:
             core,
         )
     )
+    covered_results = {key: cell.covered_cell() for key, cell in results.items()}
+    out.append(
+        render_table(
+            "Table 1b: no gold, scored on the covered test rows only (at least one"
+            " vote)",
+            datasets,
+            covered_results,
+            methods,
+            args.timeout,
+            core,
+        )
+    )
+    out.append(
+        "Table 1b shows which part of a score comes from the rows where no LF"
+        " votes: there a method predicts its class balance (or, for the peers"
+        " that cannot predict such rows, a random class).\n"
+    )
     extra = [d for d in names if d not in CORE_DATASETS]
     if extra:
         out.append(
@@ -569,6 +822,27 @@ def main(argv: list[str] | None = None) -> int:
             "(class balance); HyperLM semi-supervised infer(y_indices, y_vals); "
             "the others take no gold (n/a).\n"
         )
+    if results_frac:
+        out.append(
+            render_gold_table(
+                datasets,
+                results_frac,
+                list(gold_methods),
+                args.timeout,
+                core,
+                args.gold_fraction,
+                args.gold_draws,
+            )
+        )
+        out.append(
+            "Table 3 protocol: every method fits on the fit and test rows together"
+            " (the crowd sets' items once), without gold and with gold labels for"
+            f" {args.gold_fraction:.0%} of those rows drawn from the test rows (at"
+            f" most half of them; {args.gold_draws} draws, seeds 0..), and is scored"
+            " on the test rows that got no gold; both columns are means over the"
+            " draws. weaklabel: fit(L, y) with its defaults (LabelModel's"
+            " gold_weight='auto'); HyperLM: its semi-supervised mode.\n"
+        )
     out.append("### Seconds per fit + predict (table 1)\n")
     out.append(render_times(datasets, results, methods, args.timeout))
     text = "\n".join(out)
@@ -589,6 +863,10 @@ def main(argv: list[str] | None = None) -> int:
         raw = {
             "table1": {f"{m}|{d}": vars(c) for (m, d), c in results.items()},
             "table2": {f"{m}|{d}": vars(c) for (m, d), c in results_gold.items()},
+            "table3": {
+                f"{m}|{d}": [vars(a), vars(b)]
+                for (m, d), (a, b) in results_frac.items()
+            },
         }
         with open(os.path.splitext(out_path)[0] + ".json", "w", encoding="utf-8") as fh:
             json.dump(raw, fh, indent=1, default=float)
