@@ -24,3 +24,9 @@ def test_quick_start_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert list(soft.columns[:2]) == ["proba_ham", "proba_spam"]
     np.testing.assert_allclose(soft[["proba_ham", "proba_spam"]].sum(axis=1), 1.0)
     assert soft["label"].tolist() == ["spam", "ham", "ham", "spam"]
+    # the quick start ends with an end model trained on the soft labels
+    clf, tfidf = namespace["clf"], namespace["tfidf"]
+    pred = clf.predict(tfidf.transform(["win a prize at http://z.co", "great song"]))
+    assert pred.tolist() == [1, 0]
+    fitted = clf.predict(tfidf.transform(namespace["df"].text))
+    assert fitted.tolist() == [1, 0, 0, 1]  # the label model's argmax

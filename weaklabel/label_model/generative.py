@@ -201,11 +201,9 @@ class LabelModel(BaseLabelModel):
         voting c on a fraction ``cov`` of the rows is right on at most
         ``pi_c / cov`` of its votes, with ``pi_c`` taken as ``max(c's share
         of all votes, 1 / k)``).  "rarer": the tied class whose voters fire
-        on fewer rows.  Both lift wrench_trec from .594 to .650 (a broad
-        "what" rule loses its ties) but cost up to 9 points on synthetic
-        imbalanced many-class LF sets whose tables the model learns well,
-        where the vote share misjudges the class sizes; see
-        benchmarks/results/label_model_research.md.  "auto": "abstain",
+        on fewer rows.  Both help where a broad rule wins ties it should
+        lose and hurt where the vote share misjudges the class sizes (the
+        measured effects are in docs/label_model.md).  "auto": "abstain",
         unless gold labels are given to ``fit`` (and the anchor is on): then
         both "abstain" and "bound" are fitted and the one whose posterior
         (from the votes alone) is more accurate on the gold rows is kept.
