@@ -136,6 +136,16 @@ def _seed_of(random_state: RandomStateLike) -> int:
 class _BaseAligner(BaseEstimator):
     """Parameters and the training loop shared by the two aligners."""
 
+    net_: AlignNet
+    weighting_: str
+    noise_estimate_: float | None
+    pair_weights_: list[npt.NDArray[np.float64]]
+    logit_scale_: float
+    history_: list[dict[str, float]]
+    n_epochs_: int
+    n_features_in_: dict[str, int]
+    feature_columns_: dict[str, list[str]]
+
     def __init__(
         self,
         *,
@@ -242,7 +252,9 @@ class _BaseAligner(BaseEstimator):
             loss=self.loss,
             generator=gen,
         )
-        X = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in views.items()}
+        X = {
+            k: torch.from_numpy(np.array(v, dtype=np.float32)) for k, v in views.items()
+        }
         for k in views:
             net.head(k).set_standardisation(X[k])
         net.to(device)
@@ -424,7 +436,7 @@ class _BaseAligner(BaseEstimator):
         parts = []
         with torch.no_grad():
             for s in range(0, len(arr), batch):
-                x = torch.from_numpy(arr[s : s + batch]).to(dev)
+                x = torch.from_numpy(np.array(arr[s : s + batch])).to(dev)
                 parts.append(self.net_.encode(modality, x).cpu().numpy())
         return np.concatenate(parts).astype(np.float32)
 
