@@ -96,7 +96,12 @@ def test_individual_lfs(votes):
 def test_missing_and_odd_text_does_not_break_the_lfs(youtube):
     df = pd.DataFrame({"text": [None, "", "&#39;\ufeff", "🎵" * 50]})
     L = youtube.lfs.apply(df)
-    assert L.shape == (4, len(youtube.lfs))
+    assert list(L.columns) == youtube.lfs.names
+    # no spam cue anywhere: every LF abstains, except that a short text with
+    # no cue is a plain reaction (ham); a missing text says nothing at all
+    others = L.drop(columns="short_comment")
+    assert (others == -1).all().all(), others.loc[:, (others != -1).any()]
+    assert L["short_comment"].tolist() == [-1, 0, 0, 0]
 
 
 def test_seed_classifier_is_deterministic(youtube):
