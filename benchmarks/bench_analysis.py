@@ -107,8 +107,12 @@ def main(argv: list[str] | None = None) -> int:
             print(rows[-1], flush=True)
 
     header = f"lf_summary on {args.rows:,} rows x {args.lfs} LFs (binary, seed 0)"
+    from provenance import provenance_line  # benchmarks/provenance.py
+
     lines = [
         f"# {header}",
+        "",
+        provenance_line(),
         "",
         f"{_dt.date.today().isoformat()}, Python {platform.python_version()},"
         f" numpy {np.__version__}, pandas {pd.__version__}, {os.cpu_count()} CPUs;"

@@ -281,8 +281,12 @@ def main(argv: list[str] | None = None) -> int:
     _, lm_name = label_model_class()
     started = time.perf_counter()
 
+    from provenance import provenance_line  # benchmarks/provenance.py
+
     lines = [
         "# End model vs label model (bench_end_model.py)",
+        "",
+        provenance_line(),
         "",
         f"Run {dt.datetime.now():%Y-%m-%d %H:%M}, device `{args.device}`"
         + (f" ({torch.cuda.get_device_name()})" if args.device == "cuda" else "")

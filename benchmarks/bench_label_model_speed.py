@@ -425,7 +425,10 @@ def main(argv: list[str] | None = None) -> int:
 
     # ------------------------------------------------------------------ report
     load_after = os.getloadavg()
+    from provenance import provenance_line  # benchmarks/provenance.py
+
     lines = ["# Label-model speed (bench_label_model_speed.py)", ""]
+    lines += [provenance_line(load_before), ""]
     lines.append(
         f"Run {_dt.datetime.now().isoformat(timespec='seconds')} on "
         f"{platform.node() or 'this machine'} ({os.cpu_count()} CPUs, "

@@ -734,6 +734,9 @@ def main(argv: list[str] | None = None) -> int:
     core = [d for d in CORE_DATASETS if d in names]
     out: list[str] = []
     out.append("# Label-model quality (bench_label_models.py)\n")
+    from provenance import provenance_line  # benchmarks/provenance.py
+
+    out.append(provenance_line() + "\n")
     out.append(
         f"Run {_dt.datetime.now().isoformat(timespec='seconds')} on "
         f"{platform.node() or 'this machine'} ({platform.processor() or platform.machine()}, "

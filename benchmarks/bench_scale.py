@@ -384,9 +384,12 @@ def report(
     gen: dict[int, float],
 ) -> str:
     import dask
+    from provenance import provenance_line  # benchmarks/provenance.py
 
     lines = [
         "# Scale benchmark: the Dask engine (issue 5)",
+        "",
+        provenance_line(),
         "",
         f"Run {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC on"
         f" {os.cpu_count()} cores ({platform.processor() or platform.machine()}),"
