@@ -84,7 +84,9 @@ from weaklabel._validation import (
 from weaklabel._version import __version__
 from weaklabel.exceptions import (
     ClassMismatchError,
+    ModelFileError,
     NotFittedError,
+    WeakLabelError,
     WeakLabelWarning,
     user_stacklevel,
 )
@@ -454,6 +456,26 @@ class BaseLabelModel(BaseEstimator):
         self._warn_unmatched_classes(L)
         return Lv
 
+    def _check_output(self, proba: npt.NDArray[np.float64]) -> None:
+        """Refuse soft labels that are not probabilities (a last line of defence
+        behind the checks of ``fit`` and of model files)."""
+        k = self.cardinality_
+        bad = proba.ndim != 2 or proba.shape[1] != k
+        if not bad and proba.size:
+            sums = proba.sum(axis=1)
+            bad = not (
+                np.isfinite(sums).all()
+                and proba.min() >= 0.0
+                and np.abs(sums - 1.0).max() <= 1e-6
+            )
+        if bad:
+            raise WeakLabelError(
+                f"{self._name} computed soft labels that are not probabilities"
+                f" (NaN, negative, or rows not summing to 1) with its learned"
+                " attributes; they are inconsistent (a model file edited by hand?)."
+                " Refit the model."
+            )
+
     # ---------------------------------------------------------------- public
     def fit(
         self,
@@ -532,6 +554,7 @@ class BaseLabelModel(BaseEstimator):
         # compressed to patterns changes only the time, never the result.
         patterns = compress(Lv) if worth_compressing(Lv) else as_patterns(Lv)
         proba = np.asarray(self._predict_proba_patterns(patterns), dtype=np.float64)
+        self._check_output(proba)
         if patterns.n_patterns == patterns.n_samples and proba.flags.owndata:
             # Every row distinct: the patterns are the rows, in order (compress
             # keeps first-appearance order), so the mapping is the identity.
@@ -643,30 +666,61 @@ class BaseLabelModel(BaseEstimator):
 
     @classmethod
     def _from_document(cls, doc: dict[str, Any], source: str) -> BaseLabelModel:
-        target = _serialize.lookup(doc["class"])
+        """Rebuild a model from a checked document (see ``_serialize``); every
+        problem is a :class:`ModelFileError` naming ``source``."""
+        try:
+            target = _serialize.lookup(doc["class"])
+        except ValueError as exc:
+            raise ModelFileError(
+                f"{source!r}: {exc}", path=source, attribute="class"
+            ) from None
         if not (isinstance(target, type) and issubclass(target, BaseLabelModel)):
-            raise ValueError(f"{source!r} names {doc['class']!r}, not a label model.")
-        params = target._params_from_json(_serialize.decode(doc["params"]))
+            raise ModelFileError(
+                f"{source!r} names {doc['class']!r}, not a label model.",
+                path=source,
+                attribute="class",
+            )
+        params = target._params_from_json(
+            _serialize.decode(doc["params"], source, "params")
+        )
         valid = set(target._get_param_names())
         unknown = sorted(set(params) - valid)
         if unknown:
-            raise ValueError(
+            raise ModelFileError(
                 f"{source!r} has parameters {unknown} that {target.__name__} does not"
-                " accept; it was saved by another weaklabel version."
+                " accept; it was saved by another weaklabel version.",
+                path=source,
+                attribute="params",
             )
         model = target(**params)
+        try:
+            model._check_params()
+            as_generator(model.random_state)
+        except (TypeError, ValueError) as exc:
+            raise ModelFileError(
+                f"{source!r} is not a valid model file (attribute 'params'): {exc}",
+                path=source,
+                attribute="params",
+            ) from None
         attributes = doc["attributes"]
         if attributes is not None:
             needed = _BASE_ATTRIBUTES + tuple(target._saved_attributes)
             missing = [a for a in needed if a not in attributes]
             if missing:
-                raise ValueError(
+                raise ModelFileError(
                     f"{source!r} is missing the learned attributes {missing}; it"
                     " was saved by another weaklabel version. Refit the model"
-                    " with this version and save it again."
+                    " with this version and save it again.",
+                    path=source,
+                    attribute=missing[0],
                 )
-            for name in needed:
-                setattr(model, name, _serialize.decode(attributes[name]))
+            values = {
+                name: _serialize.decode(attributes[name], source, name)
+                for name in needed
+            }
+            _serialize.check_learned(values, source)
+            for name, value in values.items():
+                setattr(model, name, value)
             model._after_load()
         return model
 
@@ -708,8 +762,10 @@ def load_label_model(path: str | os.PathLike[str]) -> BaseLabelModel:
 
     Raises
     ------
-    ValueError
-        The file is not a weaklabel model file, or names an unknown class.
+    ModelFileError
+        The file is not a weaklabel model file, names an unknown class, or
+        holds a learned attribute that is not what a fitted model saves (the
+        message names the file and the attribute).  A ``ValueError`` too.
     """
     doc = _serialize.read_model_document(path)
     return BaseLabelModel._from_document(doc, str(path))
