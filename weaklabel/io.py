@@ -20,9 +20,12 @@ Vote files hold the vote matrix: one int8 column per labeling function (``-1`` =
 abstain), the row index, and (Parquet only) the class names.
 
 Every write is atomic: the file is written to a temporary name in the target's
-folder and renamed over the target, so on any error no partial file is left and
-an existing file at the path is untouched.  :func:`atomic_write` exposes this for
-other writers.
+folder and renamed over the target, so on any error (or SIGINT/SIGTERM) no
+partial file is left and an existing file at the path is untouched; temporary
+files a killed process left for the same path are removed by the next write.  A
+replaced file keeps its permission bits, and a symbolic link at the path is
+followed (the file it points to is replaced, the link kept).
+:func:`atomic_write` exposes this for other writers (see ``weaklabel._files``).
 
 Round trips
 -----------
