@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from weaklabel._files import atomic_folder, no_sweep
+from weaklabel.io import read_table, table_format
 from weaklabel.scale._cluster import (
     DaskDataFrame,
     check_ddf,
@@ -260,17 +261,7 @@ def _expand(
 
 
 def _format_of(path: str) -> str:
-    suffix = Path(path).suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    if suffix in (".csv", ".tsv"):
-        return suffix[1:]
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
-    raise ValueError(
-        f"Cannot tell the format of {path!r} from its suffix {suffix!r}; expected"
-        " .parquet/.pq, .csv, .tsv, .jsonl or .ndjson."
-    )
+    return table_format(path)  # the one suffix table, in weaklabel.io
 
 
 def _stored_index(path: str) -> bool:
@@ -295,13 +286,8 @@ def _read_parquet_piece(
 
 
 def _read_text_piece(piece: tuple[str, str, int]) -> pd.DataFrame:
-    path, fmt, offset = piece
-    if fmt == "csv":
-        df = pd.read_csv(path)
-    elif fmt == "tsv":
-        df = pd.read_csv(path, sep="\t")
-    else:
-        df = pd.read_json(path, lines=True)
+    path, _, offset = piece
+    df = read_table(path)  # as the pandas engine reads it (text kept as written)
     df.index = pd.RangeIndex(offset, offset + len(df))
     return df
 
