@@ -23,7 +23,8 @@ Temporary names
     of a process on this host that no longer runs (for example one killed with
     ``kill -9``), and the ``.<name>.<16 hex>.tmp<suffix>`` files of earlier
     weaklabel versions.  Those of other hosts (a shared file system) are left
-    alone, since their process cannot be checked.
+    alone, since their process cannot be checked (on Windows, only the earlier
+    versions' names are swept).
 Signals
     ``SIGINT`` raises ``KeyboardInterrupt`` and so removes the temporary file.
     While a write runs in the main thread, ``SIGTERM`` and ``SIGHUP`` (when
@@ -113,6 +114,8 @@ def is_temporary(path: PathLike, target: PathLike) -> bool:
 
 
 def _alive(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # os.kill would end the process on Windows: never sweep there
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
