@@ -11,7 +11,7 @@ import numpy.typing as npt
 from weaklabel._validation import as_generator, check_cardinality, check_int_param
 from weaklabel.typing import ABSTAIN, RandomStateLike, vote_dtype
 
-__all__ = ["SyntheticVotes", "make_votes"]
+__all__ = ["SyntheticVotes", "make_rule_votes", "make_votes"]
 
 _CHUNK = 1 << 18  # rows generated at a time, to bound temporary memory
 _DEFAULT_COPY_PROB = 0.9
@@ -37,6 +37,10 @@ class SyntheticVotes:
     dependencies : list of (int, int, float)
         Planted dependencies ``(a, b, p)``: LF b copies LF a's vote with
         probability p on every row.
+    parents : ndarray of shape (n_lfs,), dtype int64, or None
+        :func:`make_rule_votes` only: the broad rule whose keyword each rule
+        refines (it fires only where that rule's keyword occurs), -1 for
+        none; None from :func:`make_votes`.
     """
 
     L: npt.NDArray[np.signedinteger]
@@ -45,6 +49,7 @@ class SyntheticVotes:
     coverages: npt.NDArray[np.float64]
     class_balance: npt.NDArray[np.float64]
     dependencies: list[tuple[int, int, float]] = field(default_factory=list)
+    parents: npt.NDArray[np.int64] | None = None
 
 
 def _per_lf(
@@ -190,4 +195,115 @@ def make_votes(
         coverages=cov,
         class_balance=balance,
         dependencies=deps,
+    )
+
+
+def make_rule_votes(
+    n_samples: int = 1000,
+    n_lfs: int = 20,
+    cardinality: int = 4,
+    *,
+    class_balance: npt.ArrayLike | None = None,
+    broad_rules: int = 1,
+    nested: float = 0.5,
+    random_state: RandomStateLike = None,
+) -> SyntheticVotes:
+    """Draw votes of keyword-rule-like LFs that each vote for one class.
+
+    LF j votes class ``j % cardinality`` or abstains.  The first
+    ``broad_rules`` LFs are broad keywords (think "what" in question
+    classification): each fires where its keyword occurs, on 80% of the rows
+    of its class and 50% of the others.  The other LFs are narrow rules
+    (recall drawn from [0.05, 0.5], false-firing rate from [0.002, 0.03]);
+    a fraction ``nested`` of them refine a broad rule's keyword ("what year"
+    within "what") and fire only where it occurs.
+
+    That nesting is what real keyword rule sets have and
+    :func:`make_votes` lacks: a narrow rule and the broad rule it refines
+    are dependent given the class, and where they tie, the narrow rule is
+    the one to trust.  Conditionally independent one-sided LFs
+    (``broad_rules=0`` or ``nested=0``) are the case the generative model's
+    tables get right on their own.
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Number of rows.
+    n_lfs : int, default=20
+        Number of labeling functions (broad ones included).
+    cardinality : int, default=4
+        Number of classes.
+    class_balance : array-like of shape (cardinality,), default=None
+        P(y = c); None is uniform.
+    broad_rules : int, default=1
+        Number of broad keyword rules (at most ``n_lfs``).
+    nested : float, default=0.5
+        Probability that a narrow rule refines a broad rule's keyword (each
+        picks one broad rule at random); 0 without broad rules.
+    random_state : int, numpy.random.Generator or None, default=None
+        Seed; the same seed gives the same data.
+
+    Returns
+    -------
+    SyntheticVotes
+        ``accuracies`` and ``coverages`` are each LF's realised precision
+        and coverage; ``parents`` the broad rule each LF refines (-1: none).
+
+    Examples
+    --------
+    >>> data = make_rule_votes(500, 8, 3, random_state=0)
+    >>> sorted({int(v) for v in data.L[:, 4]})
+    [-1, 1]
+    >>> int((data.parents >= 0).sum()) <= 7
+    True
+    """
+    n = check_int_param(n_samples, "n_samples", "make_rule_votes", low=1)
+    m = check_int_param(n_lfs, "n_lfs", "make_rule_votes", low=1)
+    k = check_cardinality(cardinality, "make_rule_votes")
+    b = check_int_param(broad_rules, "broad_rules", "make_rule_votes", low=0, high=m)
+    if not 0.0 <= float(nested) <= 1.0:
+        raise ValueError(
+            f"nested must be a probability in [0, 1]; got {nested!r}. It is the"
+            " share of narrow rules that refine a broad rule's keyword."
+        )
+    rng = as_generator(random_state)
+    if class_balance is None:
+        balance = np.full(k, 1.0 / k)
+    else:
+        balance = np.asarray(class_balance, dtype=np.float64)
+        if (
+            balance.shape != (k,)
+            or np.any(balance < 0)
+            or not np.isclose(balance.sum(), 1.0)
+        ):
+            raise ValueError(
+                f"class_balance must be {k} non-negative probabilities summing to 1;"
+                f" got {balance.tolist()}."
+            )
+    y = rng.choice(k, size=n, p=balance)
+    polarity = np.arange(m) % k
+    L = np.full((n, m), ABSTAIN, dtype=vote_dtype(k))
+    keyword = np.zeros((n, b), dtype=bool)
+    for j in range(b):  # loop over broad rules (few)
+        keyword[:, j] = rng.random(n) < np.where(y == polarity[j], 0.8, 0.5)
+        L[keyword[:, j], j] = polarity[j]
+    parents = np.full(m, -1, dtype=np.int64)
+    recall = rng.uniform(0.05, 0.5, m)
+    false_rate = rng.uniform(0.002, 0.03, m)
+    for j in range(b, m):  # loop over narrow rules
+        fires = rng.random(n) < np.where(y == polarity[j], recall[j], false_rate[j])
+        if b and rng.random() < nested:
+            parents[j] = int(rng.integers(0, b))
+            fires &= keyword[:, parents[j]]
+        L[fires, j] = polarity[j]
+    voted = L >= 0
+    n_votes = voted.sum(axis=0)
+    right = (voted & (y[:, None] == L)).sum(axis=0)
+    return SyntheticVotes(
+        L=L,
+        y=y.astype(np.int64),
+        accuracies=np.where(n_votes > 0, right / np.maximum(n_votes, 1), np.nan),
+        coverages=n_votes / n,
+        class_balance=balance,
+        parents=parents,
     )

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from weaklabel import LabelModel
 from weaklabel.exceptions import ConvergenceWarning
 from weaklabel.label_model import MajorityVote
-from weaklabel.synthetic import make_votes
+from weaklabel.synthetic import make_rule_votes, make_votes
 
 
 def _one_sided_votes(n, class_balance, recalls, false_rates, polarity, seed):
@@ -572,7 +572,7 @@ def _rules_with_broad(
 def test_bound_ties_are_a_no_op_without_broad_rules():
     L, _ = _rules_with_broad(0, 3)
     bound = LabelModel(cardinality=3, mv_anchor_ties="bound").fit(L)
-    plain = LabelModel(cardinality=3).fit(L)
+    plain = LabelModel(cardinality=3, mv_anchor_ties="abstain").fit(L)
     assert bound.anchor_table_ is not None
     np.testing.assert_allclose(bound.predict_proba(L), plain.predict_proba(L))
 
@@ -608,10 +608,15 @@ def _rules_of_uneven_classes(
     return np.where(fire, polarity[None, :], -1), y
 
 
+def _nested_rules(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    data = make_rule_votes(6000, 30, 6, broad_rules=3, nested=1.0, random_state=seed)
+    return data.L, data.y
+
+
 @pytest.mark.parametrize(
     ("votes", "better"),
     [
-        (lambda: _rules_with_broad(1, 6, broad=1), "bound"),
+        (lambda: _nested_rules(0), "rarer"),
         (lambda: _rules_of_uneven_classes(0), "abstain"),
     ],
 )
@@ -627,14 +632,29 @@ def test_auto_ties_pick_the_rule_the_gold_rows_support(votes, better):
         )
         .fit(L, gold)
         .score(L[rest], y[rest])
-        for ties in ("abstain", "bound")
+        for ties in ("abstain", "rarer")
     }
     assert scores[better] > max(scores.values()) - 1e-12  # the setting is clear
     auto = LabelModel(cardinality=k, gold_weight=1.0, random_state=0).fit(L, gold)
     assert auto.mv_anchor_ties_ == better
     assert auto.score(L[rest], y[rest]) == scores[better]
-    # without gold "auto" means "abstain"
-    assert LabelModel(cardinality=k).fit(L).mv_anchor_ties_ == "abstain"
+    # without gold "auto" means "rarer"
+    assert LabelModel(cardinality=k).fit(L).mv_anchor_ties_ == "rarer"
+
+
+def test_rarer_ties_beat_the_tables_on_nested_keyword_rules():
+    # Narrow rules refining a broad keyword (make_rule_votes): the default
+    # tie rule ("rarer") beats both majority vote and the LFs' own tables.
+    gains = []
+    for seed in range(2):
+        L, y = _nested_rules(seed)
+        default = LabelModel(cardinality=6, random_state=0).fit(L)
+        tables = LabelModel(cardinality=6, mv_anchor_ties="abstain").fit(L)
+        mv = MajorityVote(cardinality=6, random_state=0).fit(L)
+        assert default.mv_anchor_ties_ == "rarer"
+        assert default.score(L, y) > mv.score(L, y)
+        gains.append(default.score(L, y) - tables.score(L, y))
+    assert np.mean(gains) > 0.03
 
 
 @pytest.mark.parametrize("sparse", [False, True])

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from weaklabel.synthetic import SyntheticVotes, make_votes
+from weaklabel.synthetic import SyntheticVotes, make_rule_votes, make_votes
 
 
 def test_shapes_dtypes_and_defaults():
@@ -102,3 +102,46 @@ def test_chunked_generation_covers_all_rows():
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_votes(**kwargs)
+
+
+# ------------------------------------------------------------ make_rule_votes
+def test_rule_votes_are_one_sided_and_nested_rules_fire_inside_their_parent():
+    data = make_rule_votes(3000, 12, 4, broad_rules=2, nested=1.0, random_state=0)
+    assert data.L.shape == (3000, 12)
+    for j in range(12):
+        voted = data.L[:, j][data.L[:, j] >= 0]
+        assert set(np.unique(voted).tolist()) <= {j % 4}
+    assert data.parents is not None
+    assert np.all(data.parents[:2] == -1)
+    assert np.all(data.parents[2:] >= 0)  # nested=1: every narrow rule
+    for j in range(2, 12):
+        inside = data.L[:, data.parents[j]] >= 0
+        assert not np.any((data.L[:, j] >= 0) & ~inside)
+    # realised precision and coverage are reported, and match the votes
+    j = 5
+    fired = data.L[:, j] >= 0
+    assert data.coverages[j] == pytest.approx(fired.mean())
+    assert data.accuracies[j] == pytest.approx((data.y[fired] == j % 4).mean())
+    # the broad rules are broad: they fire on most rows
+    assert np.all(data.coverages[:2] > 0.4)
+
+
+def test_rule_votes_without_broad_rules_nest_nothing():
+    a = make_rule_votes(500, 6, 3, broad_rules=0, random_state=1)
+    b = make_rule_votes(500, 6, 3, broad_rules=0, random_state=1)
+    assert a.parents is not None
+    assert np.all(a.parents == -1)
+    np.testing.assert_array_equal(a.L, b.L)  # seeded
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"nested": 1.5}, "nested"),
+        ({"broad_rules": 30}, "broad_rules"),
+        ({"class_balance": [0.5, 0.5]}, "class_balance"),
+    ],
+)
+def test_rule_votes_reject_bad_parameters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_rule_votes(100, 10, 3, **kwargs)

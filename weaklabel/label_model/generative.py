@@ -203,10 +203,13 @@ class LabelModel(BaseLabelModel):
         of all votes, 1 / k)``).  "rarer": the tied class whose voters fire
         on fewer rows.  Both help where a broad rule wins ties it should
         lose and hurt where the vote share misjudges the class sizes (the
-        measured effects are in docs/label_model.md).  "auto": "abstain",
-        unless gold labels are given to ``fit`` (and the anchor is on): then
-        both "abstain" and "bound" are fitted and the one whose posterior
-        (from the votes alone) is more accurate on the gold rows is kept.
+        measured effects are in docs/label_model.md).  "auto": "rarer"
+        (real keyword rule sets nest: a specific rule refines a broad one,
+        so the specific rule is right on their ties, which the
+        conditionally independent tables cannot learn), unless gold labels
+        are given to ``fit`` (and the anchor is on): then "abstain" is
+        fitted too and kept if its posterior (from the votes alone) is
+        strictly more accurate on the gold rows.
     gold_weight : float or "auto", default="auto"
         How much each gold row (``fit(L, y)``) weighs in the M-step, in
         unlabeled rows: 1 is plain semi-supervised EM, 0 fits without the
@@ -666,19 +669,19 @@ class LabelModel(BaseLabelModel):
         if self.mv_anchor_ties != "auto":
             self._fit_once(L, y, sample_weight, self.mv_anchor_ties)
             return
-        self._fit_once(L, y, sample_weight, "abstain")
+        self._fit_once(L, y, sample_weight, "rarer")
         if self.anchor_table_ is None or y is None or not np.any(y >= 0):
             return
         # Gold rows given and the anchor on: keep the tie rule that predicts
-        # the gold rows better from their votes ("abstain" unless "bound" is
-        # strictly better).
+        # the gold rows better from their votes ("rarer" unless "abstain",
+        # the LFs' own tables, is strictly better).
         first = {
             name: getattr(self, name)
             for name in self._saved_attributes
             if hasattr(self, name)
         }
         first_score = self._gold_accuracy(L, y, sample_weight)
-        self._fit_once(L, y, sample_weight, "bound")
+        self._fit_once(L, y, sample_weight, "abstain")
         if self._gold_accuracy(L, y, sample_weight) <= first_score:
             self.__dict__.update(first)
 
