@@ -262,10 +262,13 @@ def _resolve(target: Path) -> Path:
 
 
 def _mode_of(path: Path) -> int | None:
+    """The permission bits to give a replacement (set-id bits only for folders)."""
     try:
-        return stat.S_IMODE(os.stat(path).st_mode)
+        st = os.stat(path)
     except OSError:
         return None
+    mode = stat.S_IMODE(st.st_mode)
+    return mode if stat.S_ISDIR(st.st_mode) else mode & 0o777
 
 
 def _about_target(exc: OSError, target: Path, tmp: Path) -> OSError:
@@ -406,13 +409,17 @@ def _read_marker(folder: Path) -> dict[str, Any] | None:
     return doc
 
 
+_CLUTTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+"""Files a desktop adds to any folder it shows: not the user's data."""
+
+
 def _files_in(folder: Path) -> list[str]:
     """Every file below ``folder``, as sorted POSIX paths relative to it."""
     found = []
     for root, dirs, files in os.walk(folder):
         dirs.sort()
         rel = Path(root).relative_to(folder)
-        found += [(rel / f).as_posix() for f in files]
+        found += [(rel / f).as_posix() for f in files if f not in _CLUTTER]
     return sorted(found)
 
 
@@ -426,8 +433,8 @@ def _check_replaceable(target: Path, real: Path, overwrite: bool) -> None:
     if overwrite or not real.is_dir():
         return
     present = [f for f in _files_in(real) if f != MARKER]
-    if not present and not any(real.iterdir()):
-        return  # an empty folder: nothing to lose
+    if not present and all(p.name in _CLUTTER for p in real.iterdir()):
+        return  # an empty folder (but for a desktop's clutter): nothing to lose
     marker = _read_marker(real)
     if marker is None:
         raise FileExistsError(

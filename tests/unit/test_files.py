@@ -325,9 +325,24 @@ def test_atomic_folder_refuses_what_it_did_not_write(tmp_path):
 
 def test_atomic_folder_takes_an_empty_folder(tmp_path):
     (tmp_path / "out").mkdir()
+    (tmp_path / "out" / ".DS_Store").write_bytes(b"")  # a desktop's, not data
     with atomic_folder(tmp_path / "out") as tmp:
         (tmp / "a").write_text("a")
     assert listing(tmp_path / "out") == [MARKER, "a"]
+    # a desktop's clutter in our own output does not block the next run
+    (tmp_path / "out" / ".DS_Store").write_bytes(b"")
+    with atomic_folder(tmp_path / "out") as tmp:
+        (tmp / "b").write_text("b")
+    assert listing(tmp_path / "out") == [MARKER, "b"]
+
+
+@POSIX
+def test_set_id_bits_are_not_copied_to_a_replaced_file(tmp_path):
+    target = tmp_path / "run.sh"
+    target.write_text("old")
+    target.chmod(0o4755)
+    atomic_write(target, lambda tmp: tmp.write_text("new"))
+    assert target.stat().st_mode & 0o7777 == 0o755
 
 
 # -------------------------------------------------------------------- property
