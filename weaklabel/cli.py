@@ -59,7 +59,11 @@ _MODEL_CHOICES = ("label-model", "dawid-skene", "majority")
 # returns an exit code. Keep those modules' top-level imports light (argparse
 # only): the heavy imports belong inside the handlers, so ``weaklabel --help``
 # stays fast and a missing extra fails only the command that needs it.
-_EXTENSIONS: tuple[str, ...] = ("weaklabel.report.cli", "weaklabel.align.cli")
+_EXTENSIONS: tuple[str, ...] = (
+    "weaklabel.report.cli",
+    "weaklabel.active.cli",
+    "weaklabel.align.cli",
+)
 
 #: Prefix given to a ``--keep-columns`` column whose name an output column has.
 _KEEP_PREFIX = "source_"

@@ -1,0 +1,301 @@
+"""Active learning with a simulated annotator: which strategy buys the most accuracy.
+
+For every data set with gold, a simulated expert labels the rows a strategy
+picks, 25 per round up to 500; after each round ``ActiveLearner`` refits the
+label model with the gold (semi-supervised) and its labels are scored on the
+rows not labeled yet.  Rows of the table: each strategy of
+``weaklabel.active``, random selection (mean of 5 seeds), and no gold (the
+label model fitted without gold, scored on the same unlabeled rows as
+``auto``).  Also the time per round (refit + suggest), and one round on 100k
+rows.
+
+Pools (the rows the annotator may label, and the rows scored):
+
+=================  ===========================================  ======
+set                pool                                         metric
+=================  ===========================================  ======
+wrench_youtube     train split (1686 x 10), its gold            acc
+wrench_sms         train split (4571 x 73), its gold            f1
+wrench_trec        train split (5033 x 68, 6 classes)           acc
+cage_spear_sms     test split (1872 x 10; train has no gold)    f1
+tennis             dev split (746 x 6; train has no gold)       acc
+crowd_rte/dog/web  every item (workers as LFs); all have gold   acc
+=================  ===========================================  ======
+
+Left out: crowd_bluebird (108 items, fewer than the largest budget) and
+crowd_trec (19033 items: one refit with gold takes ~17 s here, 20 rounds x 9
+runs would take hours on the shared 2-core machine).
+
+Run: ``python benchmarks/bench_active.py [--sets a,b] [--seeds 5]``; writes
+benchmarks/results/bench_active.md and .json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from lm_data import DEFAULT_DATA_DIR, load_all, score
+
+from weaklabel.active import ActiveLearner
+from weaklabel.active._learner import AUTO_STRATEGY
+from weaklabel.label_model import LabelModel
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+BUDGETS = (0, 25, 50, 100, 200, 500)
+ROUND = 25
+STRATEGIES = ("expected_error", "entropy", "margin", "disagreement")
+SETS = (  # cheapest first, so that a cut-short run still covers most sets
+    "wrench_youtube",
+    "cage_spear_sms",
+    "tennis",
+    "crowd_rte",
+    "crowd_dog",
+    "wrench_sms",
+    "crowd_web",
+    "wrench_trec",
+)
+
+
+def pools(data_dir: str, names: list[str]) -> dict[str, dict[str, Any]]:
+    """Per set: votes of the pool, gold (-1 = none), metric, classes."""
+    datasets = load_all(data_dir, sms_rules=False, written_lfs=False)
+    out = {}
+    for name in names:
+        d = datasets[name]
+        if "y_fit" in d.notes:
+            L, y = d.L_fit, np.asarray(d.notes["y_fit"], dtype=np.int64)
+        elif d.test_rows is not None:
+            L = d.L_fit
+            y = np.full(L.shape[0], -1, dtype=np.int64)
+            y[d.test_rows] = d.y_test
+        else:
+            L, y = d.L_test, np.asarray(d.y_test, dtype=np.int64)
+        out[name] = {
+            "L": L,
+            "y": y,
+            "metric": d.metric,
+            "k": d.cardinality,
+            "positive": d.positive_class,
+        }
+    return out
+
+
+def _score(p: dict[str, Any], proba: np.ndarray, rows: np.ndarray) -> float:
+    return score(
+        p["y"][rows], proba[rows], p["metric"], 0, positive_class=p["positive"]
+    )
+
+
+def run_one(
+    p: dict[str, Any], strategy: str, seed: int, nogold_proba: np.ndarray
+) -> dict[str, Any]:
+    """One simulated session: scores at each budget, seconds per round."""
+    L, y_true = p["L"], p["y"]
+    n = L.shape[0]
+    candidates = y_true >= 0
+    gold = np.full(n, -1, dtype=np.int64)
+    learner = ActiveLearner(
+        LabelModel(cardinality=p["k"], random_state=0),
+        strategy=strategy,  # type: ignore[arg-type]
+        random_state=seed,
+    )
+    scores: dict[int, float] = {}
+    nogold: dict[int, float] = {}
+    seconds = []
+    labeled = 0
+    t = time.perf_counter()
+    learner.fit(L, None)
+    while True:
+        unlabeled = np.flatnonzero(candidates & (gold < 0))
+        if labeled in BUDGETS:
+            scores[labeled] = _score(p, learner.proba_, unlabeled)
+            nogold[labeled] = _score(p, nogold_proba, unlabeled)
+        if labeled >= BUDGETS[-1]:
+            break
+        rows = learner.suggest(ROUND, candidates=candidates)
+        gold[rows] = y_true[rows]  # the simulated expert answers
+        labeled += len(rows)
+        learner.fit(L, gold)
+        seconds.append(time.perf_counter() - t)
+        t = time.perf_counter()
+    return {"scores": scores, "nogold": nogold, "seconds": seconds}
+
+
+def time_100k() -> dict[str, float]:
+    """One round (refit with 100 gold rows + suggest 25) on 100k rows x 20 LFs."""
+    from weaklabel import make_votes
+
+    data = make_votes(100_000, 20, random_state=0)
+    gold = np.full(100_000, -1, dtype=np.int64)
+    rows = np.random.default_rng(0).choice(100_000, 100, replace=False)
+    gold[rows] = data.y[rows]
+    out = {}
+    for strategy in ("auto", "entropy"):
+        learner = ActiveLearner(random_state=0, strategy=strategy)  # type: ignore[arg-type]
+        t = time.perf_counter()
+        learner.fit(data.L, gold)
+        fit_s = time.perf_counter() - t
+        t = time.perf_counter()
+        learner.suggest(25)
+        out[strategy] = {"fit_s": fit_s, "suggest_s": time.perf_counter() - t}
+    t = time.perf_counter()
+    LabelModel(random_state=0).fit(data.L)
+    out["fit_without_gold_s"] = time.perf_counter() - t  # type: ignore[assignment]
+    return out  # type: ignore[return-value]
+
+
+def _meta() -> dict[str, str]:
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    load = subprocess.run(
+        ["uptime"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return {
+        "commit": commit,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime(
+            "%Y-%m-%d %H:%M UTC"
+        ),
+        "uptime": load,
+    }
+
+
+def table(results: dict[str, Any], seeds: int) -> str:
+    """Markdown: rows = strategy x budget means, per set."""
+    sets = list(results)
+    lines = []
+    header = "| method | budget | " + " | ".join(sets) + " | mean |"
+    lines += [header, "|" + "---|" * (len(sets) + 3)]
+    methods = [*STRATEGIES, f"random ({seeds} seeds)", "no gold"]
+    for method in methods:
+        for b in BUDGETS:
+            cells = []
+            for s in sets:
+                r = results[s]
+                if method == "no gold":
+                    v = r["auto"]["nogold"][str(b)]
+                elif method.startswith("random"):
+                    v = float(np.mean([run["scores"][str(b)] for run in r["random"]]))
+                else:
+                    v = r[method]["scores"][str(b)]
+                cells.append(v)
+            mean = float(np.mean(cells))
+            name = f"{method} = auto" if method == AUTO_STRATEGY else method
+            lines.append(
+                f"| {name} | {b} | "
+                + " | ".join(f"{v:.3f}" for v in cells)
+                + f" | {mean:.3f} |"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
+    parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--seeds", type=int, default=5, help="random-selection seeds")
+    parser.add_argument("--out", default=os.path.join(RESULTS, "bench_active"))
+    args = parser.parse_args(argv)
+    names = args.sets.split(",")
+    data = pools(args.data_dir, names)
+    json_path = args.out + ".json"
+    results: dict[str, Any] = {}
+    if os.path.exists(json_path):
+        with open(json_path) as fh:
+            results = json.load(fh).get("results", {})
+    for name in names:
+        if name in results:
+            print(f"{name}: cached")
+            continue
+        p = data[name]
+        nogold = (
+            ActiveLearner(LabelModel(cardinality=p["k"], random_state=0))
+            .fit(p["L"])
+            .proba_
+        )
+        entry: dict[str, Any] = {}
+        for strategy in STRATEGIES:
+            t = time.perf_counter()
+            entry[strategy] = run_one(p, strategy, 0, nogold)
+            print(
+                f"{name} {strategy}: "
+                + " ".join(f"{b}:{v:.3f}" for b, v in entry[strategy]["scores"].items())
+                + f" ({time.perf_counter() - t:.0f} s)",
+                flush=True,
+            )
+        entry["auto"] = entry[AUTO_STRATEGY]
+        entry["random"] = [
+            run_one(p, "random", seed, nogold) for seed in range(args.seeds)
+        ]
+        print(
+            f"{name} random: "
+            + " ".join(
+                f"{b}:{np.mean([r['scores'][b] for r in entry['random']]):.3f}"
+                for b in BUDGETS
+            ),
+            flush=True,
+        )
+        results[name] = json.loads(json.dumps(entry))  # str keys, as when reloaded
+        with open(json_path, "w") as fh:
+            json.dump({"meta": _meta(), "results": results}, fh)
+    speed = time_100k()
+    per_round = {
+        s: float(np.mean([x for run in [results[s]["auto"]] for x in run["seconds"]]))
+        for s in results
+    }
+    md = [
+        "# Active learning: simulated annotator (benchmarks/bench_active.py)",
+        "",
+        "Meta: " + json.dumps(_meta()),
+        "",
+        f"Score on the pool rows not labeled yet (acc, or F1 of the positive class) after"
+        f" each budget of hand labels, rounds of {ROUND}, refit each round."
+        f" auto = {AUTO_STRATEGY}.",
+        "",
+        table(results, args.seeds),
+        "",
+        "Seconds per round (refit with gold + suggest 25), auto: "
+        + ", ".join(f"{s} {v:.2f}" for s, v in per_round.items()),
+        "",
+        "One round on 100k rows x 20 LFs (100 gold rows): " + json.dumps(speed),
+    ]
+    means = {
+        m: float(
+            np.mean(
+                [results[s][m]["scores"][str(b)] for s in results for b in (100, 200)]
+            )
+        )
+        for m in STRATEGIES
+    }
+    best = max(means, key=means.__getitem__)
+    md += [
+        "",
+        "Mean over the sets at 100 and 200 labels: "
+        + ", ".join(f"{m} {v:.3f}" for m, v in means.items())
+        + f". Best: {best} (the package's auto is {AUTO_STRATEGY}).",
+    ]
+    text = "\n".join(md) + "\n"
+    print(text)
+    with open(args.out + ".md", "w") as fh:
+        fh.write(text)
+    with open(json_path, "w") as fh:
+        json.dump({"meta": _meta(), "results": results, "speed_100k": speed}, fh)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

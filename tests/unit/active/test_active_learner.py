@@ -1,0 +1,157 @@
+"""ActiveLearner / suggest: contracts, the gold handling, and the strategies' scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from weaklabel import make_votes
+from weaklabel.active import STRATEGIES, ActiveLearner, _scores, suggest
+from weaklabel.active.cli import _STRATEGIES
+from weaklabel.exceptions import NotFittedError
+from weaklabel.label_model import MajorityVote
+
+
+@pytest.fixture(scope="module")
+def data():  # type: ignore[no-untyped-def]
+    return make_votes(1500, 6, random_state=3)
+
+
+def test_cli_lists_every_strategy() -> None:
+    assert _STRATEGIES == STRATEGIES
+
+
+@pytest.mark.parametrize("strategy", [s for s in STRATEGIES if s != "end_model"])
+def test_suggest_never_returns_gold_or_duplicates(data, strategy: str) -> None:  # type: ignore[no-untyped-def]
+    y = np.full(1500, -1)
+    y[:300] = data.y[:300]
+    rows = suggest(data.L, 40, y, strategy=strategy, random_state=0)
+    assert len(rows) == 40
+    assert len(set(rows.tolist())) == 40
+    assert (rows >= 300).all()
+    # deterministic for a seed
+    again = suggest(data.L, 40, y, strategy=strategy, random_state=0)
+    np.testing.assert_array_equal(rows, again)
+
+
+def test_candidates_restrict_the_pool(data) -> None:  # type: ignore[no-untyped-def]
+    allowed = np.arange(100, 160)
+    rows = suggest(data.L, 100, strategy="margin", candidates=allowed)
+    assert sorted(rows.tolist()) == allowed.tolist()  # fewer open rows than n: all
+    mask = np.zeros(1500, dtype=bool)
+    mask[::7] = True
+    assert np.all(suggest(data.L, 30, candidates=mask) % 7 == 0)
+
+
+def test_gold_rows_keep_their_labels_and_inform_their_pattern() -> None:
+    # one pattern (LF 0 votes 0, LF 1 abstains) of 40 rows whose truth is class 1
+    L = np.array([[0, -1]] * 40 + [[0, 0]] * 30 + [[1, 1]] * 30)
+    y = np.full(100, -1)
+    y[:6] = 1
+    learner = ActiveLearner(MajorityVote(), prior_strength=2.0).fit(L, y)
+    np.testing.assert_allclose(learner.proba_[:6], [[0.0, 1.0]] * 6)
+    # the other 34 rows of the pattern: (2 * (1, 0) + 6 * (0, 1)) / 8
+    np.testing.assert_allclose(learner.proba_[6:40], [[0.25, 0.75]] * 34)
+    np.testing.assert_allclose(learner.proba_[40:70], learner.model_proba_[40:70])
+    ignore = ActiveLearner(MajorityVote(), prior_strength=np.inf).fit(L, y)
+    np.testing.assert_allclose(ignore.proba_[6:40], ignore.model_proba_[6:40])
+
+
+def test_refit_uses_the_gold(data) -> None:  # type: ignore[no-untyped-def]
+    y = np.full(1500, -1)
+    y[::10] = data.y[::10]
+    always = ActiveLearner(refit="always").fit(data.L, y)
+    never = ActiveLearner(refit="never").fit(data.L, y)
+    assert always.refitted_
+    assert not never.refitted_
+    assert always.model_.gold_weight_ is not None  # fitted with the gold
+    auto = ActiveLearner().fit(data.L, y)
+    # "auto" keeps the refit only when it is at least as accurate on the gold rows
+    has = y >= 0
+    acc = lambda m: (m.model_proba_[has].argmax(1) == y[has]).mean()  # noqa: E731
+    assert auto.refitted_ == bool(acc(always) >= acc(never))
+
+
+def test_batch_is_diverse_across_patterns() -> None:
+    # 500 identical uncertain rows and 50 distinct, slightly less uncertain ones
+    rng = np.random.default_rng(0)
+    L = np.vstack([np.tile([0, 1, -1], (500, 1)), rng.integers(-1, 2, (50, 3))])
+    learner = ActiveLearner(MajorityVote(), strategy="entropy").fit(L)
+    rows = learner.suggest(10)
+    patterns = learner.pattern_[rows]
+    assert len(set(patterns.tolist())) > 3
+    plain = ActiveLearner(MajorityVote(), strategy="entropy", diversity="none").fit(L)
+    assert len(set(plain.pattern_[plain.suggest(10)].tolist())) <= 2
+
+
+def test_end_model_and_kcenter_need_features(data) -> None:  # type: ignore[no-untyped-def]
+    learner = ActiveLearner(strategy="end_model").fit(data.L)
+    with pytest.raises(ValueError, match="needs features"):
+        learner.suggest(5)
+    X = np.random.default_rng(0).normal(size=(1500, 4)) + data.y[:, None]
+    rows = ActiveLearner(strategy="end_model").fit(data.L, features=X).suggest(12)
+    assert len(set(rows.tolist())) == 12
+    with pytest.raises(ValueError, match="features has 3 rows"):
+        ActiveLearner().fit(data.L, features=X[:3])
+
+
+def test_errors_name_the_problem(data) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(NotFittedError, match="call fit"):
+        ActiveLearner().suggest(3)
+    with pytest.raises(ValueError, match="strategy must be one of"):
+        ActiveLearner(strategy="best").fit(data.L)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="prior_strength must be a positive"):
+        ActiveLearner(prior_strength=0).fit(data.L)
+    with pytest.raises(ValueError, match="y has shape"):
+        ActiveLearner().fit(data.L, np.zeros(3))
+    with pytest.raises(ValueError, match="n must be a non-negative integer"):
+        ActiveLearner().fit(data.L).suggest(-1)
+
+
+probas = arrays(
+    np.float64,
+    st.tuples(st.integers(1, 20), st.integers(2, 5)),
+    elements=st.floats(0.01, 1),
+).map(lambda a: a / a.sum(axis=1, keepdims=True))
+
+
+@given(probas, st.floats(0.5, 20))
+@settings(max_examples=60, deadline=None)
+def test_expected_error_gain_is_bounded(Q: np.ndarray, strength: float) -> None:
+    n_open = np.full(Q.shape[0], 10.0)
+    gain = _scores.expected_error_gain(Q, np.zeros(Q.shape[0]), n_open, strength)
+    err = 1 - Q.max(axis=1)
+    # at least the row's own expected error, at most all ten rows' errors
+    assert (gain >= err - 1e-12).all()
+    assert (gain <= 10 * err + 1e-9).all()
+    none_open = _scores.expected_error_gain(
+        Q, np.zeros(Q.shape[0]), 0 * n_open, strength
+    )
+    assert (none_open == 0).all()
+
+
+@given(probas)
+@settings(max_examples=60, deadline=None)
+def test_uncertainty_scores_order(Q: np.ndarray) -> None:
+    ent, mar = _scores.entropy(Q), _scores.margin(Q)
+    assert (ent >= 0).all()
+    assert (ent <= np.log(Q.shape[1]) + 1e-9).all()
+    assert ((mar >= -1e-12) & (mar <= 1 + 1e-12)).all()
+    onehot = np.eye(Q.shape[1])[Q.argmax(axis=1)]
+    assert np.allclose(_scores.entropy(onehot), 0)
+
+
+def test_kcenter_on_sparse_features_spreads_the_batch(data) -> None:  # type: ignore[no-untyped-def]
+    import scipy.sparse as sp
+
+    # two tight clusters of rows: k-center takes from both
+    X = np.zeros((1500, 2))
+    X[::2, 0] = 1.0
+    X[1::2, 1] = 1.0
+    learner = ActiveLearner(diversity="kcenter").fit(data.L, features=sp.csr_matrix(X))
+    rows = learner.suggest(6)
+    assert len(set(rows.tolist())) == 6
+    assert {int(r) % 2 for r in rows} == {0, 1}

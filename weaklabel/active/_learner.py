@@ -1,0 +1,515 @@
+"""ActiveLearner: which rows to hand-label next, and the labels that use the answers."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.base import BaseEstimator, clone
+
+from weaklabel._validation import as_generator, check_votes
+from weaklabel.active import _scores
+from weaklabel.exceptions import NotFittedError
+
+__all__ = ["STRATEGIES", "ActiveLearner", "suggest"]
+
+Strategy = Literal[
+    "auto",
+    "expected_error",
+    "entropy",
+    "margin",
+    "disagreement",
+    "end_model",
+    "random",
+]
+#: The strategies, "auto" first.  "auto" is the strategy with the best mean at
+#: 100 and 200 labels in benchmarks/results/bench_active.md ("margin"; see
+#: docs/human_in_the_loop.md).
+STRATEGIES: tuple[str, ...] = (
+    "auto",
+    "expected_error",
+    "entropy",
+    "margin",
+    "disagreement",
+    "end_model",
+    "random",
+)
+AUTO_STRATEGY = "margin"
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def _default_model() -> Any:
+    from weaklabel.label_model import LabelModel
+
+    return LabelModel(random_state=0)
+
+
+class ActiveLearner(BaseEstimator):
+    """Pick the rows whose hand labels would improve the labels most; use the answers.
+
+    ``fit(L, y)`` fits the label model with the gold rows known so far
+    (semi-supervised: ``model.fit(L, y)`` with -1 = unknown) and combines its
+    posteriors with the gold: a gold row's own label is final, and the other
+    rows of its vote pattern move toward the gold labels seen there (the
+    model's posterior of the pattern counts as ``prior_strength`` labelled
+    rows).  ``suggest(n)`` then ranks the unlabeled rows.
+
+    Parameters
+    ----------
+    model : label model, default=None
+        An unfitted label model (cloned before each fit); None uses
+        ``LabelModel(random_state=0)``.
+    strategy : str, default="auto"
+        ``"expected_error"``: the expected number of errors one more label in
+        a row's vote pattern removes (that row, plus the pattern's other
+        unlabeled rows through the updated pattern posterior), as in Active
+        WeaSuL; ``"entropy"`` / ``"margin"``: the label model's uncertainty;
+        ``"disagreement"``: the entropy of the LFs' votes; ``"end_model"``:
+        the uncertainty of a logistic regression trained on ``features`` with
+        the current labels (needs ``features``); ``"random"``.  The
+        uncertainty scores are weighted by ``1 + log(rows)`` of the pattern,
+        since a pattern shared by many rows is worth more than a unique one.
+        ``"auto"`` is the strategy that did best in the benchmark
+        (``"margin"``).
+    refit : {"auto", "always", "never"}, default="auto"
+        Whether the labels come from the model refitted with the gold
+        (semi-supervised) or from the model fitted without it.  Gold rows
+        picked by an active strategy are not a random sample, and a
+        semi-supervised fit on them can be far worse than the fit without
+        gold (see docs/human_in_the_loop.md); "auto" refits and keeps the
+        refit unless its posterior is less accurate on the gold rows (from
+        the votes alone) than that of the fit without gold.
+    prior_strength : float, default=5.0
+        How many gold rows the label model's posterior of a vote pattern is
+        worth when gold labels of that pattern are known; ``np.inf`` ignores
+        gold beyond the refit (only gold rows themselves change).
+    diversity : {"auto", "patterns", "kcenter", "none"}, default="auto"
+        How a batch is kept from being many copies of one pattern.
+        ``"patterns"``: each further pick from a pattern counts less (its
+        score is recomputed as if the earlier picks were labelled);
+        ``"kcenter"``: k-center greedy on ``features`` among the best ``4 n``
+        candidates; "auto": "kcenter" when features are given, else
+        "patterns".
+    random_state : int, numpy.random.Generator or None, default=None
+        Seed for picking among equal rows and for ``"random"``; the global
+        NumPy state is never touched (None is the fixed seed 0).
+
+    Attributes
+    ----------
+    model_ : label model
+        The label model the labels come from (see ``refit``).
+    refitted_ : bool
+        Whether ``model_`` is the fit with gold.
+    proba_ : ndarray of shape (n_samples, k)
+        Labels of every row: gold rows one-hot, the others the pattern
+        posterior updated with the gold.
+    model_proba_ : ndarray of shape (n_samples, k)
+        The fitted model's own posterior.
+    gold_ : ndarray of shape (n_samples,)
+        The gold labels given to ``fit`` (-1 = unknown).
+    pattern_ : ndarray of shape (n_samples,)
+        Vote-pattern index of every row.
+    n_samples_ : int
+        Rows seen in ``fit``.
+
+    Examples
+    --------
+    >>> from weaklabel import make_votes
+    >>> data = make_votes(1000, 6, random_state=0)
+    >>> y = np.full(1000, -1)
+    >>> learner = ActiveLearner(random_state=0).fit(data.L, y)
+    >>> rows = learner.suggest(25)
+    >>> y[rows] = data.y[rows]                       # the expert's answers
+    >>> proba = learner.fit(data.L, y).proba_
+    >>> bool((proba[rows].argmax(axis=1) == data.y[rows]).all())
+    True
+    """
+
+    def __init__(
+        self,
+        model: Any = None,
+        *,
+        strategy: Strategy = "auto",
+        prior_strength: float = 5.0,
+        refit: Literal["auto", "always", "never"] = "auto",
+        diversity: Literal["auto", "patterns", "kcenter", "none"] = "auto",
+        random_state: Any = None,
+    ) -> None:
+        self.model = model
+        self.strategy = strategy
+        self.prior_strength = prior_strength
+        self.refit = refit
+        self.diversity = diversity
+        self.random_state = random_state
+
+    # --------------------------------------------------------------- fit
+    def _check_params(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise ValueError(
+                f"ActiveLearner's strategy must be one of {list(STRATEGIES)}; got"
+                f" {self.strategy!r}."
+            )
+        if self.refit not in ("auto", "always", "never"):
+            raise ValueError(
+                "ActiveLearner's refit must be 'auto', 'always' or 'never'; got"
+                f" {self.refit!r}."
+            )
+        if self.diversity not in ("auto", "patterns", "kcenter", "none"):
+            raise ValueError(
+                "ActiveLearner's diversity must be 'auto', 'patterns', 'kcenter' or"
+                f" 'none'; got {self.diversity!r}."
+            )
+        s = self.prior_strength
+        if isinstance(s, bool) or not isinstance(s, (int, float)) or not s > 0:
+            raise ValueError(
+                "ActiveLearner's prior_strength must be a positive number (np.inf"
+                f" to ignore the gold beyond the refit); got {s!r}."
+            )
+
+    def fit(
+        self,
+        L: Any,
+        y: npt.ArrayLike | None = None,
+        *,
+        features: Any = None,
+    ) -> ActiveLearner:
+        """Fit the label model with the gold known so far, and the labels.
+
+        Parameters
+        ----------
+        L : array-like, DataFrame or scipy.sparse of shape (n_samples, n_lfs)
+            Votes, -1 = abstain.
+        y : array-like of shape (n_samples,), default=None
+            Gold class indices, -1 where unknown.
+        features : array-like of shape (n_samples, n_features), default=None
+            Row features for ``strategy="end_model"`` and k-center diversity.
+
+        Returns
+        -------
+        self
+        """
+        from weaklabel._validation import check_gold
+
+        self._check_params()
+        V = check_votes(L, owner="ActiveLearner", accept_sparse=True, compact=True)
+        n = V.shape[0]
+        template = _default_model() if self.model is None else self.model
+        gold = None
+        if y is not None:
+            y_arr = np.asarray(y)
+            if y_arr.shape != (n,):
+                raise ValueError(
+                    f"y has shape {y_arr.shape} but L has {n} rows; give one gold"
+                    " label per row, -1 where unknown."
+                )
+            if (y_arr >= 0).any():
+                gold = y_arr
+        base = self._fit_without_gold(template, L, V)
+        k = int(base.cardinality_)
+        self.gold_ = (
+            np.full(n, -1, dtype=np.int64) if gold is None else check_gold(gold, n, k)
+        )
+        base_proba = self._base_proba_
+        model, proba, refitted = base, base_proba, False
+        if gold is not None and self.refit != "never":
+            with_gold = clone(template).fit(L, gold)
+            gold_proba = np.asarray(with_gold.predict_proba(L), dtype=np.float64)
+            has = self.gold_ >= 0
+            truth = self.gold_[has]
+            right_gold = float((gold_proba[has].argmax(axis=1) == truth).mean())
+            right_base = float((base_proba[has].argmax(axis=1) == truth).mean())
+            if self.refit == "always" or right_gold >= right_base:
+                model, proba, refitted = with_gold, gold_proba, True
+        self.model_ = model
+        self.model_proba_ = proba
+        self.refitted_ = refitted
+        from weaklabel.label_model._patterns import compress
+
+        patterns = compress(V)
+        self.pattern_ = np.asarray(patterns.inverse, dtype=np.int64)
+        n_patterns = patterns.n_patterns
+        self._pattern_votes = np.asarray(patterns.vote_counts(k), dtype=np.float64)
+        first = np.zeros(n_patterns, dtype=np.int64)
+        first[self.pattern_[::-1]] = np.arange(n)[::-1]
+        self._Q_model = self.model_proba_[first]
+        has = self.gold_ >= 0
+        self._gold_counts = np.zeros((n_patterns, k))
+        np.add.at(self._gold_counts, (self.pattern_[has], self.gold_[has]), 1.0)
+        self._Q = _scores.corrected_posterior(
+            self._Q_model, self._gold_counts, float(self.prior_strength)
+        )
+        proba = self._Q[self.pattern_]
+        proba[has] = np.eye(k)[self.gold_[has]]
+        self.proba_ = proba
+        self.n_samples_ = n
+        import scipy.sparse as sp
+
+        self._features = (
+            None
+            if features is None
+            else features
+            if sp.issparse(features)
+            else np.asarray(features)
+        )
+        if self._features is not None and self._features.shape[0] != n:
+            raise ValueError(
+                f"features has {self._features.shape[0]} rows but L has {n}; give one"
+                " feature row per vote row."
+            )
+        return self
+
+    def _fit_without_gold(self, template: Any, L: Any, V: Any) -> Any:
+        """The fit without gold, reused while the votes and the model stay the same."""
+        import hashlib
+
+        import scipy.sparse as sp
+
+        digest = hashlib.blake2b(digest_size=16)
+        if sp.issparse(V):
+            for part in (V.data, V.indices, V.indptr):
+                digest.update(np.ascontiguousarray(part).tobytes())
+        else:
+            digest.update(np.ascontiguousarray(V).tobytes())
+        digest.update(repr((V.shape, template.get_params(deep=False))).encode())
+        key = digest.hexdigest()
+        cached = getattr(self, "_base_cache", None)
+        if cached is not None and cached[0] == key:
+            self._base_proba_ = cached[2]
+            return cached[1]
+        base = clone(template).fit(L)
+        self._base_proba_ = np.asarray(base.predict_proba(L), dtype=np.float64)
+        self._base_cache = (key, base, self._base_proba_)
+        return base
+
+    # ----------------------------------------------------------- suggest
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "proba_"):
+            raise NotFittedError(
+                "This ActiveLearner is not fitted yet; call fit(L, y) first."
+            )
+
+    def _end_model_scores(self) -> FloatArray:
+        from sklearn.linear_model import LogisticRegression
+
+        X = self._features
+        if X is None:
+            raise ValueError(
+                "strategy='end_model' needs features: fit(L, y, features=X) with one"
+                " feature row per vote row."
+            )
+        target = self.proba_.argmax(axis=1)
+        weight = self.proba_.max(axis=1)
+        if np.unique(target).size < 2:
+            return _scores.entropy(self.proba_)
+        clf = LogisticRegression(max_iter=200)
+        clf.fit(X, target, sample_weight=weight)
+        P = np.zeros_like(self.proba_)
+        P[:, clf.classes_] = clf.predict_proba(X)
+        return _scores.entropy(P)
+
+    def scores(self, candidates: npt.ArrayLike | None = None) -> FloatArray:
+        """The strategy's score of every row (higher = label it sooner).
+
+        Gold rows and rows outside ``candidates`` score ``-inf``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        self._check_fitted()
+        strategy = AUTO_STRATEGY if self.strategy == "auto" else self.strategy
+        open_rows = self._open_rows(candidates)
+        n_open = np.bincount(
+            self.pattern_[open_rows], minlength=self._Q.shape[0]
+        ).astype(np.float64)
+        weight = 1.0 + np.log(np.maximum(n_open, 1.0))
+        if strategy == "expected_error":
+            per_pattern = _scores.expected_error_gain(
+                self._Q,
+                self._gold_counts.sum(axis=1),
+                n_open,
+                float(self.prior_strength),
+            )
+            row = per_pattern[self.pattern_]
+        elif strategy == "entropy":
+            row = (_scores.entropy(self._Q) * weight)[self.pattern_]
+        elif strategy == "margin":
+            row = (_scores.margin(self._Q) * weight)[self.pattern_]
+        elif strategy == "disagreement":
+            per_pattern = _scores.vote_entropy(self._pattern_votes)
+            # ties (no conflict) broken by the model's uncertainty
+            per_pattern = per_pattern + 1e-3 * _scores.entropy(self._Q)
+            row = (per_pattern * weight)[self.pattern_]
+        elif strategy == "end_model":
+            row = self._end_model_scores()
+        else:  # random
+            row = np.asarray(
+                as_generator(self.random_state).random(self.n_samples_),
+                dtype=np.float64,
+            )
+        out = np.full(self.n_samples_, -np.inf)
+        out[open_rows] = row[open_rows]
+        return out
+
+    def _open_rows(self, candidates: npt.ArrayLike | None) -> IntArray:
+        mask = self.gold_ < 0
+        if candidates is not None:
+            c = np.asarray(candidates)
+            allowed = np.zeros(self.n_samples_, dtype=bool)
+            if c.dtype == bool:
+                if c.shape != (self.n_samples_,):
+                    raise ValueError(
+                        f"candidates is a mask of shape {c.shape}; expected"
+                        f" ({self.n_samples_},)."
+                    )
+                allowed = c
+            else:
+                idx = c.astype(np.int64)
+                if idx.size and (idx.min() < 0 or idx.max() >= self.n_samples_):
+                    raise ValueError(
+                        "candidates holds a row position outside 0.."
+                        f"{self.n_samples_ - 1}."
+                    )
+                allowed[idx] = True
+            mask &= allowed
+        return np.flatnonzero(mask).astype(np.int64)
+
+    def suggest(self, n: int, *, candidates: npt.ArrayLike | None = None) -> IntArray:
+        """The ``n`` rows to hand-label next, best first.
+
+        Parameters
+        ----------
+        n : int
+            How many rows (fewer when fewer rows are open).
+        candidates : array-like of int or bool, default=None
+            Only these rows (positions, or a mask) may be suggested; gold rows
+            never are.
+
+        Returns
+        -------
+        ndarray of shape (n_suggested,), dtype int64
+            Row positions (0-based), best first.
+        """
+        self._check_fitted()
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"n must be a non-negative integer; got {n!r}.")
+        score = self.scores(candidates)
+        open_rows = np.flatnonzero(np.isfinite(score))
+        n = min(int(n), open_rows.size)
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        rng = as_generator(self.random_state)
+        strategy = AUTO_STRATEGY if self.strategy == "auto" else self.strategy
+        # random tie-break among equal scores: a fixed random key per row
+        key = np.asarray(rng.random(self.n_samples_), dtype=np.float64)
+        order = open_rows[np.lexsort((key[open_rows], -score[open_rows]))]
+        diversity = self.diversity
+        if diversity == "auto":
+            diversity = "kcenter" if self._features is not None else "patterns"
+        if strategy == "random" or diversity == "none":
+            return order[:n].astype(np.int64)
+        if diversity == "kcenter":
+            if self._features is None:
+                raise ValueError(
+                    "diversity='kcenter' needs features: fit(L, y, features=X)."
+                )
+            return _kcenter(self._features, order[: 4 * n], n)
+        return self._pattern_batch(order, score, n, strategy, candidates)
+
+    def _pattern_batch(
+        self,
+        order: IntArray,
+        score: FloatArray,
+        n: int,
+        strategy: str,
+        candidates: npt.ArrayLike | None,
+    ) -> IntArray:
+        """Greedy batch: a pattern's later picks score as if the earlier were labelled."""
+        patterns = self.pattern_
+        # rows of each pattern in ranked order (a queue per pattern)
+        queues: dict[int, list[int]] = {}
+        for r in order.tolist():
+            queues.setdefault(int(patterns[r]), []).append(r)
+        best = {p: score[q[0]] for p, q in queues.items()}
+        picks = dict.fromkeys(queues, 0)
+        n_open = {p: float(len(q)) for p, q in queues.items()}
+        gold = self._gold_counts.sum(axis=1)
+        s = float(self.prior_strength)
+        out: list[int] = []
+        import heapq
+
+        heap = [(-v, queues[p][0], p) for p, v in best.items()]
+        heapq.heapify(heap)
+        while heap and len(out) < n:
+            neg, _, p = heapq.heappop(heap)
+            q = queues[p]
+            out.append(q[picks[p]])
+            picks[p] += 1
+            if picks[p] >= len(q):
+                continue
+            if strategy == "expected_error":
+                remaining = np.array([n_open[p] - picks[p]])
+                value = float(
+                    _scores.expected_error_gain(
+                        self._Q[p : p + 1], gold[p : p + 1] + picks[p], remaining, s
+                    )[0]
+                )
+            else:
+                value = -neg * picks[p] / (picks[p] + 1)
+            heapq.heappush(heap, (-value, q[picks[p]], p))
+        return np.asarray(out, dtype=np.int64)
+
+
+def _kcenter(X: Any, ranked: IntArray, n: int) -> IntArray:
+    """k-center greedy among ``ranked`` rows: start at the best, then the farthest."""
+    import scipy.sparse as sp
+
+    rows = X[ranked]
+    Xc = np.asarray(rows.toarray() if sp.issparse(rows) else rows, dtype=np.float64)
+    chosen = [0]
+    dist = np.linalg.norm(Xc - Xc[0], axis=1)
+    while len(chosen) < min(n, len(ranked)):
+        j = int(np.argmax(dist))
+        if dist[j] <= 0:  # only duplicates left: take them in rank order
+            rest = [i for i in range(len(ranked)) if i not in set(chosen)]
+            chosen += rest[: n - len(chosen)]
+            break
+        chosen.append(j)
+        dist = np.minimum(dist, np.linalg.norm(Xc - Xc[j], axis=1))
+    return ranked[np.asarray(chosen, dtype=np.int64)]
+
+
+def suggest(
+    L: Any,
+    n: int,
+    y: npt.ArrayLike | None = None,
+    *,
+    strategy: Strategy = "auto",
+    model: Any = None,
+    features: Any = None,
+    candidates: npt.ArrayLike | None = None,
+    random_state: Any = None,
+) -> IntArray:
+    """The ``n`` rows to hand-label next, best first (never a gold row).
+
+    A shortcut for ``ActiveLearner(model, strategy=...).fit(L, y,
+    features=...).suggest(n, candidates=...)``; see :class:`ActiveLearner`.
+
+    Returns
+    -------
+    ndarray of shape (n_suggested,), dtype int64
+        Row positions (0-based).
+
+    Examples
+    --------
+    >>> from weaklabel import make_votes
+    >>> data = make_votes(500, 5, random_state=0)
+    >>> rows = suggest(data.L, 10, random_state=0)
+    >>> len(rows), len(set(rows.tolist()))
+    (10, 10)
+    """
+    learner = ActiveLearner(model, strategy=strategy, random_state=random_state)
+    return learner.fit(L, y, features=features).suggest(n, candidates=candidates)
