@@ -22,6 +22,7 @@ _LAZY: dict[str, str] = {
     "LFRegistry": "weaklabel.lf",
     "labeling_function": "weaklabel.lf",
     "apply_lfs": "weaklabel.apply",
+    "load_registry": "weaklabel._registry_loader",
     "keyword_lf": "weaklabel.lf_helpers",
     "regex_lf": "weaklabel.lf_helpers",
     "lookup_lf": "weaklabel.lf_helpers",
@@ -110,6 +111,7 @@ __all__ = [
     "lf_polarities",
     "lf_summary",
     "load_label_model",
+    "load_registry",
     "load_wrench",
     "load_youtube",
     "lookup_lf",
@@ -130,6 +132,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - static type checkers see real imports
+    from weaklabel._registry_loader import load_registry
     from weaklabel.analysis import (
         label_coverage,
         lf_conflicts,
