@@ -468,3 +468,23 @@ def test_model_file_records_the_installed_version(work: Path) -> None:
     model = work / "crowd.json"
     assert main(["fit", "--crowd", str(work / "answers.csv"), "--out", str(model)]) == 0
     assert json.loads(model.read_text())["weaklabel_version"] == version("weaklabel")
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--id-column", "cid"],
+        ["--keep-columns", "text"],
+        ["--gold-column", "label"],
+        ["--text-column", "cid"],
+        ["--text-na"],
+    ],
+)
+def test_dask_engine_refuses_what_it_cannot_do_yet(
+    work: Path, capsys: pytest.CaptureFixture[str], flags: list[str]
+) -> None:
+    pytest.importorskip("dask")
+    assert _label(work, "--engine", "dask", *flags, out="soft_dir") == 2
+    err = capsys.readouterr().err
+    assert f"{flags[0]} cannot be used with --engine dask" in err
+    assert not (work / "soft_dir").exists()
