@@ -63,6 +63,7 @@ _EXTENSIONS: tuple[str, ...] = (
     "weaklabel.report.cli",
     "weaklabel.active.cli",
     "weaklabel.align.cli",
+    "weaklabel.app.cli",
 )
 
 #: Prefix given to a ``--keep-columns`` column whose name an output column has.
