@@ -61,8 +61,9 @@ PreArg = Iterable[Callable[[Any], Any]] | Callable[[Any], Any] | None
 #: Default cosine margin of :func:`zero_shot_lf` (best class over runner-up),
 #: chosen for WordLlama on YouTube, SMS and spouse (see docs/model_lfs.md).
 DEFAULT_ZERO_SHOT_MARGIN = 0.1
-#: Default cosine similarity of :func:`knn_lf` to its nearest examples.
-DEFAULT_KNN_THRESHOLD = 0.5
+#: Default cosine similarity of :func:`knn_lf` to its nearest examples, chosen
+#: for WordLlama (88-97% precision on YouTube, SMS and spouse; docs/model_lfs.md).
+DEFAULT_KNN_THRESHOLD = 0.3
 _BLOCK = 4096  # rows per similarity block (bounds memory at BLOCK x n_ref)
 
 
@@ -374,7 +375,7 @@ def knn_lf(
         The text column of the rows to label.
     embedder : Embedder, default=None
         The model; None uses :class:`~weaklabel.embed.WordLlamaEmbedder`.
-    threshold : float, default=DEFAULT_KNN_THRESHOLD (0.5)
+    threshold : float, default=DEFAULT_KNN_THRESHOLD (0.3)
         Minimum score to vote (a cosine similarity for ``k=1``); calibrate
         it with :func:`weaklabel.calibration.calibrate_threshold`.
     pre : list of callables, default=None
