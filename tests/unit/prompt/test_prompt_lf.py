@@ -324,3 +324,13 @@ def test_parse_answer_ignores_case_and_decoration(key, before, after, upper):
     label_map = {"yes": "spam", "no": "ham", "not sure": None}
     word = key.upper() if upper else key.capitalize()
     assert parse_answer(before + word + after, label_map) == (True, label_map[key])
+
+
+def test_transformers_backend_loads_local_files_only(tmp_path, monkeypatch):
+    pytest.importorskip("transformers")
+    from weaklabel.prompt import TransformersBackend
+
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    lf = prompt_lf("local", TEMPLATE, LABELS, TransformersBackend("gpt2"))
+    with pytest.raises(LabelingFunctionError, match="LF 'local'"):
+        apply_lfs([lf], pd.DataFrame({"text": ["x"]}), classes=["ham", "spam"])
