@@ -34,7 +34,7 @@ _CONFUSION_BUDGET = 4_000_000
 _MAX_STRUCTURE_ROUNDS = 20
 # confusion_prior="auto": pseudo-votes for one-sided and for multi-class LFs.
 _CONFUSION_ONE_SIDED = 10.0
-_CONFUSION_MULTI = 3.0
+_CONFUSION_MULTI = 1.0
 
 
 def _duplicate_edges(
@@ -171,8 +171,9 @@ class LabelModel(BaseLabelModel):
         accuracy model (the LF's pooled accuracy on the diagonal, its vote
         propensity elsewhere).  "auto": 10 for LFs that only ever vote for
         one class (what their vote says beyond firing comes from this row),
-        3 for LFs that vote for several classes (crowd workers: their own
-        confusion rows are estimable).
+        1 for LFs that vote for several classes (crowd workers: their own
+        confusion rows are estimable, and with a few answers per worker a
+        stronger pull toward one accuracy hides their bias).
     accuracy_prior : float, default=0.1
         Extra pseudo-votes for the true class in every confusion row: the
         prior belief that LFs are better than random (the pooled accuracy has
