@@ -603,6 +603,36 @@ def render_times(
     return "\n".join(lines) + "\n"
 
 
+def _git_commit() -> str:
+    """The measured commit (``BENCH_COMMIT`` overrides, e.g. for a snapshot)."""
+    import subprocess
+
+    if os.environ.get("BENCH_COMMIT"):
+        return os.environ["BENCH_COMMIT"]
+    out = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=os.path.dirname(os.path.abspath(__file__)),
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "weaklabel", "benchmarks"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=os.path.dirname(os.path.abspath(__file__)),
+    )
+    tag = " (with uncommitted changes)" if dirty.stdout.strip() else ""
+    return (out.stdout.strip() or "unknown") + tag
+
+
+def _uptime() -> str:
+    """``uptime``'s load averages (1, 5, 15 min)."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
@@ -711,6 +741,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
         return res
 
+    uptime_start = _uptime()
     results = run_table("table1", datasets, gold=False)
     results_gold: dict[tuple[str, str], Cell] = {}
     if not args.no_gold_table:
@@ -734,6 +765,10 @@ def main(argv: list[str] | None = None) -> int:
     core = [d for d in CORE_DATASETS if d in names]
     out: list[str] = []
     out.append("# Label-model quality (bench_label_models.py)\n")
+    out.append(
+        f"Commit {_git_commit()}; `uptime` at the start: {uptime_start}; at the"
+        f" end: {_uptime()} (scores do not depend on the load; seconds do).\n"
+    )
     from provenance import provenance_line  # benchmarks/provenance.py
 
     out.append(provenance_line() + "\n")
