@@ -53,7 +53,8 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("label_model", ("weaklabel.label_model", "weaklabel.soft_labels")),
     ("end_model", ("weaklabel.trainer", "weaklabel.textmodel", "weaklabel.scale")),
     ("wings", ()),  # active, report, embed, align, app, ...
-    ("front", ("weaklabel.demo", "weaklabel.cli")),  # and every wing's own cli
+    # the command line: weaklabel.cli, its parser, and every wing's own cli
+    ("front", ("weaklabel.demo", "weaklabel.cli", "weaklabel._cli_parser")),
 ]
 STAGE_NAMES = [name for name, _ in STAGES]
 

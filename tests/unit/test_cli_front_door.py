@@ -114,9 +114,12 @@ def test_every_option_has_help_and_every_command_examples() -> None:
         if sub is parser:
             continue
         assert sub.description, f"{name} has no description"
-        lines = (sub.epilog or "").splitlines()
-        assert lines[:1] == ["examples:"], f"{name} has no examples"
-        examples = [ln for ln in lines[1:] if ln.strip().startswith("weaklabel ")]
+        # the examples follow an "examples:" line (in the epilog, or at the end
+        # of the description)
+        text = f"{sub.description}\n{sub.epilog or ''}"
+        assert "\nexamples:\n" in f"\n{text}", f"{name} has no examples"
+        lines = f"\n{text}".split("\nexamples:\n", 1)[1].splitlines()
+        examples = [ln for ln in lines if ln.strip().startswith("weaklabel ")]
         assert 2 <= len(examples) <= 3, f"{name}: {len(examples)} examples"
         assert all(ln.split()[1] == name for ln in examples), name
 
