@@ -33,15 +33,17 @@ unknown), and run suggest again: rows in the gold file are never suggested.
 """
 
 _SUGGEST_LFS_EXAMPLES = """examples:
-  weaklabel suggest-lfs --data comments.csv --gold gold.csv --out candidates.csv
   weaklabel suggest-lfs --data comments.csv --gold gold.csv --votes votes.parquet \\
+      --out candidates.csv
+  weaklabel suggest-lfs --data comments.csv --gold gold.csv --classes ham,spam \\
       --min-precision 0.9 --out candidates.csv
-  weaklabel suggest-lfs --accept candidates.csv --rows 0,3,7 --classes ham,spam \\
-      --rules my_rules.json
+  weaklabel suggest-lfs --accept candidates.csv --pick 0,3,7 --rules rules.json
 
-candidates.csv lists each candidate with its class, precision on the gold
-rows and coverage on all rows; --accept writes the chosen ones to a JSON rules
-file that weaklabel.suggest_lfs.load_rules (or LFRegistry users) turn into LFs.
+The first form writes the candidates (name, kind, pattern, label, precision on
+the gold rows, support, coverage on all rows, with --votes also new_coverage
+and conflicts) to a CSV file and prints them; look, then accept the rows you
+want (by their 0-based number in that file) into a JSON rules file, which
+weaklabel.active.suggest_lfs.load_rules turns into an LFRegistry.
 """
 
 
@@ -72,8 +74,8 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
 
     from weaklabel._files import atomic_write
     from weaklabel.active import ActiveLearner
-    from weaklabel.cli import CLIError, read_table
-    from weaklabel.io import read_votes
+    from weaklabel.cli import CLIError
+    from weaklabel.io import read_table, read_votes
     from weaklabel.report.cli import read_gold
 
     L = read_votes(args.votes)
@@ -156,3 +158,170 @@ def register(subparsers: Any) -> None:
         "--seed", type=int, default=0, help="seed for ties and 'random' (default 0)"
     )
     p.set_defaults(func=_cmd_suggest)
+
+    p = subparsers.add_parser(
+        "suggest-lfs",
+        help="propose keyword/n-gram/regex LFs from the labeled rows; accept some",
+        description="Propose candidate LFs (keywords, two-word phrases, simple"
+        " regexes) from the gold rows, with their precision on the gold rows and"
+        " coverage on all rows; then accept chosen ones into a JSON rules file.",
+        epilog=_SUGGEST_LFS_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--data", default=None, help="data file with the rows' text")
+    p.add_argument(
+        "--text-column", default=None, help="text column of --data (default: text)"
+    )
+    add_gold_options(p)
+    p.add_argument(
+        "--votes",
+        default=None,
+        help="current vote matrix (same rows): gives the class names and adds"
+        " new_coverage and conflicts with the existing LFs",
+    )
+    p.add_argument(
+        "--classes",
+        default=None,
+        help="comma-separated class names in class-index order (default: from --votes)",
+    )
+    p.add_argument(
+        "--min-precision",
+        type=float,
+        default=0.8,
+        help="smallest precision on the gold rows (default 0.8)",
+    )
+    p.add_argument(
+        "--min-support",
+        type=int,
+        default=3,
+        help="smallest number of gold rows a candidate matches (default 3)",
+    )
+    p.add_argument(
+        "--top", type=int, default=30, help="most candidates listed (default 30)"
+    )
+    p.add_argument("--out", default=None, help="CSV file for the candidates")
+    p.add_argument(
+        "--accept",
+        default=None,
+        help="a candidates CSV written before: accept its rows given by --pick",
+    )
+    p.add_argument(
+        "--pick",
+        default=None,
+        help="comma-separated 0-based row numbers of the candidates file to accept",
+    )
+    p.add_argument(
+        "--rules",
+        default=None,
+        help="JSON rules file to add the accepted candidates to (created if missing)",
+    )
+    p.set_defaults(func=_cmd_suggest_lfs)
+
+
+def _cmd_suggest_lfs(args: argparse.Namespace) -> int:
+    from weaklabel.cli import CLIError
+
+    if args.accept is not None:
+        return _accept(args)
+    if args.data is None or args.gold is None or args.out is None:
+        raise CLIError(
+            "suggest-lfs needs --data, --gold and --out to propose LFs (or --accept"
+            " CANDIDATES --pick ROWS --rules FILE to accept some)."
+        )
+    import numpy as np
+
+    from weaklabel._files import atomic_write
+    from weaklabel.active.suggest_lfs import suggest_lfs
+    from weaklabel.io import read_gold, read_table, read_votes
+
+    data = read_table(args.data)
+    L = None
+    classes: list[str] | None = None
+    if args.votes is not None:
+        L = read_votes(args.votes)
+        if len(L) != len(data):
+            raise CLIError(
+                f"--votes has {len(L)} rows but --data has {len(data)}; they must be"
+                " the same rows, in the same order."
+            )
+        classes = L.attrs.get("classes")
+    if args.classes is not None:
+        classes = [c.strip() for c in args.classes.split(",") if c.strip()]
+    if not classes:
+        raise CLIError(
+            "suggest-lfs needs the class names: give --classes ham,spam (in class"
+            " order) or a Parquet --votes file that names them."
+        )
+    column = _text_column(data, args.text_column)
+    if column is None:
+        raise CLIError(
+            f"--data has no column 'text'; its columns are {list(data.columns)}."
+            " Pick the text with --text-column."
+        )
+    try:
+        y = read_gold(
+            args.gold,
+            column=args.gold_column or "label",
+            n_rows=len(data),
+            classes=classes,
+        )
+    except ValueError as exc:
+        raise CLIError(str(exc)) from exc
+    table = suggest_lfs(
+        data[column],
+        np.asarray(y),
+        classes,
+        L=L,
+        min_precision=args.min_precision,
+        min_support=args.min_support,
+        max_candidates=args.top,
+        column=column,
+    )
+    table["classes"] = ",".join(classes)
+    atomic_write(args.out, lambda tmp: table.to_csv(tmp, index=False))
+    shown = table.drop(columns=["classes", "column"])
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(shown.to_string(float_format=lambda v: f"{v:.3f}"))
+    print(
+        f"{len(table)} candidates from {int((np.asarray(y) >= 0).sum())} gold rows;"
+        f" wrote {args.out}. Accept some: weaklabel suggest-lfs --accept {args.out}"
+        " --pick 0,1 --rules rules.json"
+    )
+    return 0
+
+
+def _accept(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from weaklabel.active.suggest_lfs import write_rules
+    from weaklabel.cli import CLIError
+
+    if args.pick is None or args.rules is None:
+        raise CLIError("--accept needs --pick ROWS (e.g. 0,3,7) and --rules FILE.")
+    table = pd.read_csv(args.accept, dtype={"pattern": str}, keep_default_na=False)
+    need = {"name", "kind", "pattern", "label", "column", "classes"}
+    if not need <= set(table.columns):
+        raise CLIError(
+            f"{args.accept!r} is not a candidates file from weaklabel suggest-lfs (it"
+            f" lacks {sorted(need - set(table.columns))})."
+        )
+    try:
+        picks = [int(x) for x in args.pick.split(",") if x.strip()]
+    except ValueError as exc:
+        raise CLIError(
+            f"--pick must be comma-separated row numbers; got {args.pick!r}."
+        ) from exc
+    bad = [i for i in picks if not 0 <= i < len(table)]
+    if bad:
+        raise CLIError(
+            f"--pick {bad} is outside the candidates file's rows 0..{len(table) - 1}."
+        )
+    classes = str(table["classes"].iloc[0]).split(",")
+    chosen = table.iloc[picks]
+    write_rules(args.rules, chosen, classes)
+    print(
+        f"accepted {len(chosen)} rules into {args.rules}: {', '.join(chosen['name'])}"
+    )
+    return 0
