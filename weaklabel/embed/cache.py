@@ -216,6 +216,8 @@ class CachedEmbedder:
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Vectors of ``texts``: from the cache, or computed and stored."""
+        if not texts:
+            return np.asarray(self.embedder.embed([]), dtype=np.float32)
         stored, n_found = self.cache.get(self.name, texts)
         self.hits += n_found
         missing = [i for i, v in enumerate(stored) if v is None]
@@ -230,8 +232,6 @@ class CachedEmbedder:
             where = {t: j for j, t in enumerate(todo)}
             for i in missing:
                 stored[i] = new[where[texts[i]]]
-        if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
         dims = {v.shape[0] for v in stored if v is not None}
         if len(dims) != 1:
             raise ValueError(

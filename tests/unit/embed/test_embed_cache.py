@@ -24,6 +24,11 @@ def test_second_pass_hits_the_file(tmp_path, counts):
     assert len(EmbeddingCache(path)) == 4
 
 
+def test_no_texts(tmp_path, counts):
+    X = embed_texts(CachedEmbedder(counts, tmp_path / "e.sqlite"), [])
+    assert X.shape == (0, 8)
+
+
 def test_names_keep_embedders_apart(tmp_path, counts):
     path = tmp_path / "emb.sqlite"
     embed_texts(CachedEmbedder(counts, path), ["win"])
