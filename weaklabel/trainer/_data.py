@@ -2,8 +2,10 @@
 
 Features are wrapped once, at the start of ``fit``/``predict``, in a small
 object that hands out mini-batches by row index: dense arrays become one
-float32 tensor, scipy.sparse matrices stay CSR and are densified one batch at a
-time, and a ``torch.utils.data.Dataset`` is read item by item and collated.
+float32 tensor, scipy.sparse matrices stay CSR and each batch becomes a
+``torch.sparse_coo_tensor`` for networks that multiply sparse input (the
+built-in ones; densified only for other networks), and a
+``torch.utils.data.Dataset`` is read item by item and collated.
 Train/validation splits and abstain filtering are then just arrays of row
 indices; the DataLoader draws batches of those indices from a local
 ``torch.Generator``.
@@ -30,8 +32,10 @@ __all__ = [
     "Features",
     "SparseFeatures",
     "as_features",
+    "balanced_class_weight",
     "check_labels",
     "make_loader",
+    "normalize_weights",
     "row_weights",
     "split_holdout",
     "to_device",
@@ -70,14 +74,31 @@ class ArrayFeatures(Features):
 
 
 class SparseFeatures(Features):
-    """A scipy CSR matrix; each batch is densified on the fly."""
+    """A scipy CSR matrix; each batch stays sparse, or is densified on the fly.
 
-    def __init__(self, X: sp.csr_array) -> None:
+    ``sparse_batches`` (set by the classifier from the network's
+    ``accepts_sparse`` attribute) chooses between a ``torch.sparse_coo_tensor``
+    batch and a dense one.
+    """
+
+    def __init__(self, X: sp.csr_array, *, sparse_batches: bool = False) -> None:
         self.X = X
+        self.sparse_batches = sparse_batches
         self.n_rows, self.n_features = int(X.shape[0]), int(X.shape[1])
 
     def take(self, idx: IndexArray) -> torch.Tensor:
-        return torch.from_numpy(self.X[idx].toarray())
+        batch = self.X[idx]
+        if not self.sparse_batches:
+            return torch.from_numpy(batch.toarray())
+        coo = batch.tocoo()
+        indices = np.vstack([coo.row, coo.col]).astype(np.int64)
+        return torch.sparse_coo_tensor(
+            torch.from_numpy(indices),
+            torch.from_numpy(coo.data),
+            coo.shape,
+            is_coalesced=True,  # CSR rows in order, columns sorted by tocoo
+            check_invariants=False,
+        )
 
 
 class DatasetFeatures(Features):
@@ -140,6 +161,9 @@ def as_features(
     if sp.issparse(X):
         S = sp.csr_array(X, dtype=np.float32)
         _check_2d(S.shape, name)
+        if not S.has_canonical_format:  # sorted, unique columns per row
+            S = S.copy()  # never change the caller's matrix
+            S.sum_duplicates()
         if not np.isfinite(S.data).all():
             bad = ~np.isfinite(S.data)
             i = int(np.searchsorted(S.indptr, int(np.argmax(bad)), side="right") - 1)
@@ -257,8 +281,13 @@ def row_weights(
     targets: npt.NDArray[np.float32],
     *,
     confidence_weighting: bool,
+    class_weight: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float32] | None:
-    """Per-row loss weights: ``sample_weight`` times ``targets.max(1)`` if asked."""
+    """Per-row loss weights, or None when every row weighs the same.
+
+    ``sample_weight`` times ``targets.max(1)`` when ``confidence_weighting``,
+    times the expected class weight ``targets @ class_weight`` when given.
+    """
     n = targets.shape[0]
     w: npt.NDArray[np.float32] | None = None
     if sample_weight is not None:
@@ -274,7 +303,46 @@ def row_weights(
     if confidence_weighting:
         conf = targets.max(axis=1)
         w = conf if w is None else w * conf
+    if class_weight is not None:
+        cw = (targets @ class_weight.astype(np.float32)).astype(np.float32)
+        w = cw if w is None else w * cw
     return w
+
+
+def balanced_class_weight(
+    targets: npt.NDArray[np.float32], rows: IndexArray
+) -> npt.NDArray[np.float64]:
+    """``n / (k * mass_c)`` from the label mass of each class on ``rows``.
+
+    The soft-label analogue of scikit-learn's ``class_weight="balanced"``: no
+    gold label is used, only the (weak) training labels.  A class with no
+    mass gets weight 1.
+    """
+    mass = targets[rows].sum(axis=0, dtype=np.float64)
+    k = targets.shape[1]
+    with np.errstate(divide="ignore"):
+        cw = np.where(mass > 0, rows.size / (k * mass), 1.0)
+    return np.asarray(cw, dtype=np.float64)
+
+
+def normalize_weights(
+    weights: npt.NDArray[np.float32] | None, rows: IndexArray
+) -> npt.NDArray[np.float32] | None:
+    """Scale ``weights`` so that their mean over the training ``rows`` is 1.
+
+    With the per-batch loss ``mean(w * loss)`` this makes a weight an exact
+    row count: on one full batch, weight 0 is the same as leaving the row out
+    and weight 2 the same as passing it twice.
+    """
+    if weights is None:
+        return None
+    total = float(weights[rows].sum(dtype=np.float64))
+    if not total > 0:
+        raise ValueError(
+            "Every training row has weight 0 (sample_weight times the class and"
+            " confidence weights); give some rows a positive weight."
+        )
+    return (weights * np.float32(rows.size / total)).astype(np.float32)
 
 
 def voted_rows(L: Any, n: int, k: int) -> npt.NDArray[np.bool_]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import logging
 import math
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,9 +30,12 @@ from weaklabel._validation import (
 from weaklabel.exceptions import NotFittedError
 from weaklabel.trainer._data import (
     Features,
+    SparseFeatures,
     as_features,
+    balanced_class_weight,
     check_labels,
     make_loader,
+    normalize_weights,
     row_weights,
     split_holdout,
     to_device,
@@ -44,6 +48,7 @@ from weaklabel.trainer._persist import (
     read_model,
     write_model,
 )
+from weaklabel.trainer._self_training import PseudoLabels, select_pseudo_labels
 from weaklabel.trainer.loss import make_loss, reduce_loss
 from weaklabel.trainer.modules import default_module
 from weaklabel.typing import ABSTAIN, RandomStateLike
@@ -80,14 +85,19 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
         ``(batch, n_classes)`` logits (copied at each ``fit``, weights used as
         given), or a factory ``module(n_features, n_classes) -> nn.Module``
         (e.g. a module class, or :class:`~weaklabel.trainer.MLPNet`), built
-        afresh under ``random_state``.  ``None`` builds an MLP with one hidden
-        layer of 128 units and dropout 0.2 for the input width.
+        afresh under ``random_state``.  ``None`` builds a
+        :class:`~weaklabel.trainer.LogisticRegressionNet` (a linear head, the
+        strongest cheap model on sparse text features) for the input width.
+        Built-in networks receive scipy.sparse features as ``torch.sparse``
+        batches; a user network gets dense batches unless it has the class
+        attribute ``accepts_sparse = True``.
     max_epochs : int, default=50
         Maximum number of passes over the training rows.
     batch_size : int, default=64
         Rows per mini-batch (also used for prediction).
-    lr : float, default=1e-3
-        Learning rate.
+    lr : float, default=1e-2
+        Learning rate (suits the default linear head; an MLP often prefers
+        ``1e-3``).
     optimizer : {"adamw", "adam", "sgd"} or callable, default="adamw"
         Optimiser name (``"sgd"`` uses momentum 0.9), or a
         ``torch.optim.Optimizer`` class / factory called as
@@ -107,6 +117,11 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
     confidence_weighting : bool, default=False
         Weight each row by the confidence of its label, ``proba.max(axis=1)``,
         so near-uniform rows count less (multiplies ``sample_weight``).
+    class_weight : {"balanced"}, sequence of float or None, default=None
+        Per-class loss weights; each row weighs the expected weight of its
+        label, ``proba @ class_weight``.  ``"balanced"`` uses
+        ``n / (n_classes * label mass of the class)`` over the training rows,
+        computed from the (weak) training labels, never from gold labels.
     filter_abstain : bool, default=True
         Drop the training rows on which every labeling function abstained:
         rows of the vote matrix passed as ``fit(..., L=L)`` with no vote, and
@@ -121,6 +136,19 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
         Epochs without improvement before stopping.
     validation_fraction : float, default=0.1
         Share of training rows held out when early stopping has no ``X_val``.
+    self_training_rounds : int, default=0
+        Rounds of self-training after the fit on the given labels (COSINE-style,
+        Yu et al. 2021, without the contrastive term): the network labels the
+        rows filtered out for having no vote, and overrides weak labels it
+        disagrees with at least ``self_training_threshold`` confidence (and
+        more confidently than the weak label), then a fresh network is
+        trained on the weak rows plus those pseudo-labels, each weighted by
+        its confidence.  Pseudo-labels of unlabelled rows follow the weak
+        labels' class balance, and they are recomputed (not accumulated) each
+        round; rounds stop early when they no longer change.  0 turns it off.
+        ``self_training_history_`` records each round.
+    self_training_threshold : float, default=0.9
+        Minimum confidence of a pseudo-label or a correction.
     device : str, torch.device or None, default=None
         Where to train: ``"cuda"`` when available, else ``"cpu"``.
     progress : bool, default=False
@@ -158,6 +186,11 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
         Epochs run.
     n_filtered_ : int
         Training rows dropped because every labeling function abstained.
+    self_training_history_ : list of dict
+        One record per self-training round: ``round``, ``n_added`` (unlabelled
+        rows pseudo-labelled), ``n_corrected`` (weak labels overridden),
+        ``n_train`` (rows trained on) and ``n_epochs``.  Empty without
+        self-training.
 
     See Also
     --------
@@ -183,17 +216,20 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
         *,
         max_epochs: int = 50,
         batch_size: int = 64,
-        lr: float = 1e-3,
+        lr: float = 1e-2,
         optimizer: str | Callable[..., torch.optim.Optimizer] = "adamw",
         weight_decay: float = 1e-4,
         lr_schedule: Literal["cosine", "linear"] | None = None,
         loss: Literal["soft_ce", "gce", "sce"] = "soft_ce",
         loss_params: Mapping[str, float] | None = None,
         confidence_weighting: bool = False,
+        class_weight: Literal["balanced"] | Sequence[float] | None = None,
         filter_abstain: bool = True,
         early_stopping: bool = True,
         patience: int = 5,
         validation_fraction: float = 0.1,
+        self_training_rounds: int = 0,
+        self_training_threshold: float = 0.9,
         device: str | torch.device | None = None,
         progress: bool = False,
         random_state: RandomStateLike = None,
@@ -208,10 +244,13 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
         self.loss = loss
         self.loss_params = loss_params
         self.confidence_weighting = confidence_weighting
+        self.class_weight = class_weight
         self.filter_abstain = filter_abstain
         self.early_stopping = early_stopping
         self.patience = patience
         self.validation_fraction = validation_fraction
+        self.self_training_rounds = self_training_rounds
+        self.self_training_threshold = self_training_threshold
         self.device = device
         self.progress = progress
         self.random_state = random_state
@@ -271,9 +310,7 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
                 " abstained on it; check the LFs' coverage, or pass"
                 " filter_abstain=False with soft labels for those rows."
             )
-        weights = row_weights(
-            sample_weight, targets, confidence_weighting=self.confidence_weighting
-        )
+        sample_weight = row_weights(sample_weight, targets, confidence_weighting=False)
         val = None
         if X_val is not None or y_val is not None:
             val = self._check_validation(X_val, y_val, features, k)
@@ -283,18 +320,79 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
         holdout = np.empty(0, dtype=np.int64)
         if self.early_stopping and val is None:
             rows, holdout = split_holdout(rows, self.validation_fraction, rng)
+        class_weight = self._class_weight(targets, rows, k)
+
+        def weights_for(
+            t: npt.NDArray[np.float32], use: npt.NDArray[np.int64], extra: Any
+        ) -> npt.NDArray[np.float32] | None:
+            base = sample_weight if extra is None else _times(sample_weight, extra)
+            w = row_weights(
+                base,
+                t,
+                confidence_weighting=self.confidence_weighting,
+                class_weight=class_weight,
+            )
+            return normalize_weights(w, use)
 
         device = _resolve_device(self.device)
+        self.self_training_history_: list[dict[str, Any]] = []
+        fit_once = functools.partial(
+            self._fit_once, features, k, device, init_seed, shuffle_seed
+        )
+        fit_once(rows, holdout, targets, weights_for(targets, rows, None), val)
+        pool = np.flatnonzero(~keep).astype(np.int64)
+        previous: PseudoLabels | None = None
+        for round_ in range(1, self.self_training_rounds + 1):
+            candidates = np.concatenate([rows, pool])
+            model_proba = np.zeros((n, k))
+            model_proba[candidates] = self._proba_of(features, candidates)
+            pseudo = select_pseudo_labels(
+                model_proba,
+                targets,
+                rows,
+                pool,
+                threshold=self.self_training_threshold,
+            )
+            if previous is not None and _same_pseudo_labels(previous, pseudo):
+                break
+            previous = pseudo
+            weights = weights_for(pseudo.targets, pseudo.rows, pseudo.weight)
+            fit_once(pseudo.rows, holdout, pseudo.targets, weights, val)
+            self.self_training_history_.append(
+                {
+                    "round": round_,
+                    "n_added": pseudo.n_added,
+                    "n_corrected": pseudo.n_corrected,
+                    "n_train": int(pseudo.rows.size),
+                    "n_epochs": self.n_epochs_,
+                }
+            )
+        self.n_filtered_ = int(n - keep.sum())
+        return self
+
+    def _fit_once(
+        self,
+        features: Features,
+        k: int,
+        device: torch.device,
+        init_seed: int,
+        shuffle_seed: int,
+        rows: npt.NDArray[np.int64],
+        holdout: npt.NDArray[np.int64],
+        targets: npt.NDArray[np.float32],
+        weights: npt.NDArray[np.float32] | None,
+        val: tuple[Features, torch.Tensor] | None,
+    ) -> None:
+        """Build a fresh network under ``init_seed`` and train it on ``rows``."""
         with _local_torch_rng(init_seed, device):
             self.initialize(features.n_features, k, device=device)
+            self._use_sparse_batches(features, *(() if val is None else (val[0],)))
             self._check_output_width(features, rows[:2])
             generator = torch.Generator().manual_seed(shuffle_seed)
             extras = [torch.from_numpy(targets)]
             if weights is not None:
                 extras.append(torch.from_numpy(weights))
             self._train(features, rows, holdout, extras, val, generator)
-        self.n_filtered_ = int(n - keep.sum())
-        return self
 
     def initialize(
         self, n_features: int | None, n_classes: int, *, device: torch.device
@@ -462,6 +560,16 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
         check_int_param(self.max_epochs, "max_epochs", _OWNER, low=1)
         check_int_param(self.batch_size, "batch_size", _OWNER, low=1)
         check_int_param(self.patience, "patience", _OWNER, low=1)
+        check_int_param(
+            self.self_training_rounds, "self_training_rounds", _OWNER, low=0
+        )
+        check_real_param(
+            self.self_training_threshold,
+            "self_training_threshold",
+            _OWNER,
+            low=0,
+            high=1,
+        )
         check_real_param(self.lr, "lr", _OWNER, low=0, low_inclusive=False)
         check_real_param(self.weight_decay, "weight_decay", _OWNER, low=0)
         check_real_param(
@@ -495,6 +603,41 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
                     f" {getattr(self, flag)!r} instead."
                 )
         make_loss(self.loss, self.loss_params)
+
+    def _class_weight(
+        self, targets: npt.NDArray[np.float32], rows: npt.NDArray[np.int64], k: int
+    ) -> npt.NDArray[np.float64] | None:
+        """The per-class loss weights: None, balanced on the weak labels, or given."""
+        cw = self.class_weight
+        if cw is None:
+            return None
+        if isinstance(cw, str):
+            if cw != "balanced":
+                raise ValueError(
+                    f"The 'class_weight' parameter of {_OWNER} must be None,"
+                    f" 'balanced' or one weight per class. Got {cw!r} instead."
+                )
+            return balanced_class_weight(targets, rows)
+        arr = np.asarray(cw, dtype=np.float64)
+        if arr.shape != (k,) or not np.isfinite(arr).all() or (arr < 0).any():
+            raise ValueError(
+                f"The 'class_weight' parameter of {_OWNER} must hold {k}"
+                f" non-negative weights, one per class. Got {cw!r} instead."
+            )
+        return arr
+
+    def _use_sparse_batches(self, *features: Features) -> None:
+        """Keep sparse batches sparse when the network says it multiplies them."""
+        sparse = bool(getattr(self.module_, "accepts_sparse", False))
+        for f in features:
+            if isinstance(f, SparseFeatures):
+                f.sparse_batches = sparse
+
+    def _proba_of(
+        self, features: Features, rows: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64]:
+        logits = self._logits_of(features, rows)
+        return F.softmax(logits.double(), dim=1).numpy()
 
     def _check_validation(
         self, X_val: Any, y_val: Any, features: Features, k: int
@@ -670,6 +813,7 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
                 f"X has {features.n_features} features, but {_OWNER} was fitted"
                 f" with {self.n_features_in_}; transform X the same way as in fit."
             )
+        self._use_sparse_batches(features)
         return self._logits_of(features, np.arange(features.n_rows))
 
     def _logits_of(
@@ -729,6 +873,16 @@ def _local_torch_rng(seed: int, device: torch.device) -> Iterator[None]:
             with torch.cuda.device(index):
                 torch.cuda.manual_seed(seed)
         yield
+
+
+def _times(
+    a: npt.NDArray[np.float32] | None, b: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    return b if a is None else a * b
+
+
+def _same_pseudo_labels(a: PseudoLabels, b: PseudoLabels) -> bool:
+    return np.array_equal(a.rows, b.rows) and np.array_equal(a.targets, b.targets)
 
 
 def _snapshot(module: nn.Module) -> State:

@@ -22,15 +22,6 @@ from weaklabel.exceptions import NotFittedError  # noqa: E402
 from weaklabel.trainer import LogisticRegressionNet, MLPNet, NoiseAwareClassifier  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # Tiny models: thread start-up dominates, and parallel test runs fight over cores.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def make_data(n=240, d=6, k=2, seed=0):
     """Features, soft labels from a noisy labeller, and the gold labels."""
     rng = np.random.default_rng(seed)
@@ -98,10 +89,10 @@ def test_multiclass_and_hard_labels_equal_one_hot():
     assert_same_state(state(a), state(b))
 
 
-def test_default_module_is_an_mlp_for_the_input_width():
+def test_default_module_is_a_linear_head_for_the_input_width():
     X, soft, _ = make_data(d=7)
     clf = small(max_epochs=1).fit(X, soft)
-    assert isinstance(clf.module_, MLPNet)
+    assert isinstance(clf.module_, LogisticRegressionNet)
     assert clf.module_.init_kwargs["n_features"] == 7
 
 
@@ -347,7 +338,7 @@ def test_lr_schedule_decays_to_zero():
     X, soft, _ = make_data()
     clf = small(lr_schedule="cosine", early_stopping=False, max_epochs=5).fit(X, soft)
     lrs = [h["lr"] for h in clf.history_]
-    assert lrs[0] == pytest.approx(1e-3)
+    assert lrs[0] == pytest.approx(1e-2)
     assert all(a > b for a, b in itertools.pairwise(lrs))
     assert clf.optimizer_.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)
 

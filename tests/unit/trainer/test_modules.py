@@ -73,8 +73,8 @@ def test_mlp_layers_and_init_kwargs():
     )
 
 
-def test_default_module_is_one_hidden_layer_mlp_with_dropout():
+def test_default_module_is_a_linear_head_that_takes_sparse_batches():
     net = default_module(50, 4)
-    assert isinstance(net, MLPNet)
-    assert len(net.init_kwargs["hidden_sizes"]) == 1
-    assert net.init_kwargs["dropout"] > 0
+    assert isinstance(net, LogisticRegressionNet)
+    assert net.init_kwargs == {"n_features": 50, "n_classes": 4}
+    assert net.accepts_sparse
