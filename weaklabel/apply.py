@@ -60,7 +60,9 @@ def _row_type(columns: Sequence[Any]) -> type[tuple[Any, ...]]:
 
     Columns that are valid identifiers are attributes (``row.text``); every
     column is also reachable by name (``row["my col"]``), and ``row.get``,
-    ``row.keys()`` and ``row.to_dict()`` work as on a Series.
+    ``row.keys()`` and ``row.to_dict()`` work as on a Series.  A column named
+    like one of those helpers wins: with a column ``get``, ``row.get`` is its
+    value (``row["get"]`` too) and the helper is not there.
     """
     names = [str(c) for c in columns]
     position: dict[str, int] = {}
@@ -90,16 +92,15 @@ def _row_type(columns: Sequence[Any]) -> type[tuple[Any, ...]]:
     def to_dict(self: tuple[Any, ...]) -> dict[str, Any]:
         return dict(zip(names, self, strict=True))
 
+    helpers = {"get": get, "keys": keys, "to_dict": to_dict}
+    # the namedtuple's field of a column named like a helper must stay visible
+    namespace: dict[str, Any] = {
+        name: helper for name, helper in helpers.items() if name not in base._fields
+    }
     return type(
         "Row",
         (base,),
-        {
-            "__slots__": (),
-            "__getitem__": __getitem__,
-            "get": get,
-            "keys": keys,
-            "to_dict": to_dict,
-        },
+        {"__slots__": (), "__getitem__": __getitem__, **namespace},
     )
 
 
@@ -166,7 +167,7 @@ def _encode_vectorized(
         raise _BadValueError(
             None,
             out,
-            f"a single value {out!r} ({type(out).__name__}); return one vote per row"
+            f"a single value {_describe(out)}; return one vote per row"
             f" as an array or Series of length {n}",
         )
     values: Any
@@ -659,7 +660,10 @@ def _apply_vectorized(
 ) -> npt.NDArray[np.int32]:
     n = len(frame)
     try:
-        out = lf(frame)
+        # A shallow copy (lazy under pandas' Copy-on-Write): an LF that adds,
+        # replaces or edits columns changes its own copy, never the caller's
+        # frame nor what the next LF sees.
+        out = lf(frame.copy(deep=False))
     except Exception as exc:
         if on_error == "raise":
             raise LabelingFunctionError(
@@ -670,9 +674,53 @@ def _apply_vectorized(
         failures[lf.name] = _Failure(n, 0, _exc_text(exc) + " (whole frame)")
         return np.full(n, ABSTAIN, dtype=np.int32)
     try:
+        if isinstance(out, pd.Series):
+            out = _align_series(out, frame.index)
         return _encode_vectorized(out, n, lookup, len(classes))
     except _BadValueError as bad:
         raise _bad_value_error(lf, bad, frame.index, classes, vectorized=True) from None
+
+
+def _labels(index: pd.Index) -> str:
+    shown = [_plain(v) for v in index[:3]]
+    return f"{len(index)} ({', '.join(repr(v) for v in shown)}{', ...' if len(index) > 3 else ''})"
+
+
+def _align_series(out: pd.Series, index: pd.Index) -> pd.Series:
+    """A vectorized LF's Series put in the frame's row order by index label.
+
+    Raises
+    ------
+    _BadValueError
+        Labels of the frame missing from the Series, labels the frame does
+        not have, or duplicate labels that make the match ambiguous.
+    """
+    if out.index.equals(index):
+        return out
+    fix = (
+        " Votes in a Series are matched to rows by index label: return a Series"
+        " indexed like the frame (e.g. pd.Series(values, index=df.index), or"
+        " .loc[df.index] after sorting) or a NumPy array in the frame's row order"
+    )
+    if index.has_duplicates or out.index.has_duplicates:
+        raise _BadValueError(
+            None,
+            out,
+            "a Series whose index differs from the frame's while one of them has"
+            " duplicate labels, so its votes cannot be matched to rows." + fix,
+        )
+    missing = index.difference(out.index, sort=False)
+    extra = out.index.difference(index, sort=False)
+    if len(missing) or len(extra):
+        parts = []
+        if len(missing):
+            parts.append(f"lacks row labels of the frame: {_labels(missing)}")
+        if len(extra):
+            parts.append(f"has labels the frame does not have: {_labels(extra)}")
+        raise _BadValueError(
+            None, out, "a Series whose index " + " and ".join(parts) + "." + fix
+        )
+    return out.reindex(index)
 
 
 def _bad_value_error(
@@ -685,8 +733,9 @@ def _bad_value_error(
 ) -> LabelingFunctionError:
     kind = " (vectorized)" if vectorized else ""
     if bad.pos is None:
+        end = "" if bad.problem.endswith(".") else "."
         return LabelingFunctionError(
-            f"LF {lf.name!r}{kind} returned {bad.problem}.", lf_name=lf.name
+            f"LF {lf.name!r}{kind} returned {bad.problem}{end}", lf_name=lf.name
         )
     label = _plain(index[bad.pos])
     return LabelingFunctionError(

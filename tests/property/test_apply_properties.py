@@ -37,7 +37,10 @@ def _lfs(V, classes, as_name, vectorized):
         ]
         if vectorized[j]:
             lf = labeling_function(name=f"lf{j}", vectorized=True)(
-                lambda df, o=outputs: pd.Series(o, dtype=object)[df.pos.to_numpy()]
+                # a Series indexed like the frame (Series align by label)
+                lambda df, o=outputs: pd.Series(o, dtype=object)[
+                    df.pos.to_numpy()
+                ].set_axis(df.index)
             )
         else:
             lf = labeling_function(name=f"lf{j}")(lambda row, o=outputs: o[row.pos])

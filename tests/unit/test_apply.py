@@ -147,12 +147,21 @@ def test_vectorized_value_mapping(out, codes):
     assert L["f"].tolist() == codes
 
 
-def test_vectorized_series_keeps_positions_not_labels(df):
+def test_vectorized_series_is_matched_by_label_not_position(df):
+    # A Series is aligned on the frame's index (issue 11 item 4): one built
+    # with a RangeIndex unlike df's is refused, not read by position.
     @labeling_function(vectorized=True)
     def f(frame):
         return pd.Series([1, 0, 1, 0, 1])  # RangeIndex, unlike df's index
 
-    assert apply_lfs([f], df, classes=["a", "b"])["f"].tolist() == [1, 0, 1, 0, 1]
+    with pytest.raises(LabelingFunctionError, match="lacks row labels"):
+        apply_lfs([f], df, classes=["a", "b"])
+
+    @labeling_function(vectorized=True)
+    def g(frame):
+        return pd.Series([1, 0, 1, 0, 1], index=frame.index)[::-1]
+
+    assert apply_lfs([g], df, classes=["a", "b"])["g"].tolist() == [1, 0, 1, 0, 1]
 
 
 def test_pre_and_resources_in_apply(df):
@@ -423,7 +432,11 @@ def test_rowwise_bad_values(df, value, shown):
         (np.array([0, -3, 1, 0, 0]), 11, "-3"),
         (np.array([0.0, 0.5, 1, 0, 0]), 11, "0.5"),
         (np.array([True, False, True, False, True]), 10, "True"),
-        (pd.Series(["ham", "spam", "eggs", None, None]), 12, "'eggs'"),
+        (
+            pd.Series(["ham", "spam", "eggs", None, None], index=range(10, 15)),
+            12,
+            "'eggs'",
+        ),
         (np.array(["-1", "-1", "-1", "spam", "spam"]), 10, "'-1'"),
         ([0, 1, True, 0, 0], 12, "True"),
         ([1, 0, 1, 0, True], 14, "True"),
