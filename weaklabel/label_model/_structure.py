@@ -296,23 +296,36 @@ def learn_edges(
     ]
 
 
-def components(m: int, edges: list[tuple[int, int]]) -> list[tuple[int, ...]]:
-    """Connected components with more than one LF, each sorted, in order of first LF."""
-    parent = list(range(m))
+class _UnionFind:
+    """Disjoint sets of LFs 0..m-1 with a weighted size per set."""
 
-    def find(x: int) -> int:
+    def __init__(self, m: int, weights: Collection[int] | None = None) -> None:
+        self.parent = list(range(m))
+        self.size = [1] * m if weights is None else list(weights)
+
+    def find(self, x: int) -> int:
+        parent = self.parent
         while parent[x] != x:
-            parent[x] = parent[parent[x]]
+            parent[x] = parent[parent[x]]  # path halving
             x = parent[x]
         return x
 
-    for a, b in edges:
-        ra, rb = find(a), find(b)
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
         if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+            lo, hi = min(ra, rb), max(ra, rb)
+            self.parent[hi] = lo
+            self.size[lo] += self.size[hi]
+
+
+def components(m: int, edges: list[tuple[int, int]]) -> list[tuple[int, ...]]:
+    """Connected components with more than one LF, each sorted, in order of first LF."""
+    sets = _UnionFind(m)
+    for a, b in edges:
+        sets.union(a, b)
     groups: dict[int, list[int]] = {}
     for j in range(m):
-        groups.setdefault(find(j), []).append(j)
+        groups.setdefault(sets.find(j), []).append(j)
     return sorted((tuple(g) for g in groups.values() if len(g) > 1), key=lambda g: g[0])
 
 
@@ -335,30 +348,17 @@ def merge_edges(
     more configurations than the LF alone.
     """
     edges = list(fixed)
-    size = {j: 0 if j in copies else 1 for j in range(m)}
-    parent = list(range(m))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[rb] = ra
-            size[ra] += size[rb]
-
+    copy_set = set(copies)
+    sets = _UnionFind(m, [0 if j in copy_set else 1 for j in range(m)])
     for a, b in fixed:
-        union(a, b)
+        sets.union(a, b)
     existing = set(edges)
     for e in candidates:
         if (e.a, e.b) in existing:
             continue
-        ra, rb = find(e.a), find(e.b)
-        if ra == rb or size[ra] + size[rb] <= max_clique_size:
-            union(e.a, e.b)
+        ra, rb = sets.find(e.a), sets.find(e.b)
+        if ra == rb or sets.size[ra] + sets.size[rb] <= max_clique_size:
+            sets.union(e.a, e.b)
             edges.append((e.a, e.b))
             existing.add((e.a, e.b))
             if one_edge:
