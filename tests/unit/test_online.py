@@ -8,7 +8,8 @@ import pytest
 from sklearn.base import clone
 
 from weaklabel.label_model._base import load_label_model
-from weaklabel.label_model._patterns import compress, e_step, majority_posterior
+from weaklabel.label_model._estep import e_step
+from weaklabel.label_model._patterns import compress, majority_posterior
 from weaklabel.label_model.online import (
     OnlineLabelModel,
     _log_joint,

@@ -5,10 +5,10 @@ from scipy.special import logsumexp
 
 from weaklabel._validation import check_votes
 from weaklabel.label_model import _patterns
+from weaklabel.label_model._estep import e_step
 from weaklabel.label_model._patterns import (
     OneHotEM,
     compress,
-    e_step,
     fired,
     majority_posterior,
     one_hot,

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from weaklabel.label_model._estep import e_step
 from weaklabel.label_model._grouped import (
     all_sub_patterns,
     group_bounds,
@@ -40,7 +41,6 @@ from weaklabel.label_model._grouped import (
 from weaklabel.label_model._patterns import (
     OneHotEM,
     Patterns,
-    e_step,
 )
 
 __all__ = [

@@ -12,11 +12,11 @@ import scipy.sparse as sp
 from weaklabel._validation import check_int_param, check_real_param
 from weaklabel.exceptions import ConvergenceWarning, user_stacklevel
 from weaklabel.label_model._base import BaseLabelModel, convergence_change
+from weaklabel.label_model._estep import clamp_gold, e_step
 from weaklabel.label_model._patterns import (
     OneHotEM,
     Patterns,
     compress,
-    e_step,
     majority_posterior,
     relative_log_joint,
 )
@@ -191,10 +191,7 @@ class DawidSkene(BaseLabelModel):
             post = majority_posterior(P, k, counts=em.vote_counts())
         else:
             post = rng.dirichlet(np.ones(k), size=P.n_patterns)
-        if P.gold is not None:
-            known = np.flatnonzero(P.gold >= 0)
-            post[known] = 0.0
-            post[known, P.gold[known]] = 1.0
+        clamp_gold(post, P.gold)
 
         objective = -np.inf
         converged = False

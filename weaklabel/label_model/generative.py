@@ -15,11 +15,11 @@ from weaklabel._validation import check_int_param, check_real_param
 from weaklabel.exceptions import ConvergenceWarning, user_stacklevel
 from weaklabel.label_model import _em, _gold
 from weaklabel.label_model._base import BaseLabelModel, convergence_change
+from weaklabel.label_model._estep import clamp_gold, e_step
 from weaklabel.label_model._patterns import (
     OneHotEM,
     Patterns,
     compress,
-    e_step,
     majority_posterior,
 )
 from weaklabel.label_model._structure import components, learn_edges, merge_edges
@@ -726,10 +726,7 @@ class LabelModel(BaseLabelModel):
         hyper = self._hyper(em, k, np.asarray(patterns.counts, dtype=np.float64))
 
         init = majority_posterior(patterns, k, counts=em.vote_counts())
-        if patterns.gold is not None:
-            known = np.flatnonzero(patterns.gold >= 0)
-            init[known] = 0.0
-            init[known, patterns.gold[known]] = 1.0
+        clamp_gold(init, patterns.gold)
 
         fired = (
             _em.fired_from_onehot(em.onehot, k)

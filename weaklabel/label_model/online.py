@@ -63,10 +63,10 @@ from weaklabel.label_model._base import (
     BaseLabelModel,
     _check_sample_weight,
 )
+from weaklabel.label_model._estep import e_step
 from weaklabel.label_model._patterns import (
     Patterns,
     compress,
-    e_step,
     one_hot,
     vote_log_likelihood,
     vote_statistics,
