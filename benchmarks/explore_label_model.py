@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             params = json.loads(v)
             research = params.pop("_module", {})  # module constants to override
-            import weaklabel.label_model._em as em_module
+            import weaklabel.label_model._generative_math as em_module
             import weaklabel.label_model.generative as gen
 
             for key, val in research.items():

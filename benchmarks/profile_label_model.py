@@ -106,7 +106,7 @@ def _install(clock: _Clock) -> None:
     names = (
         "weaklabel.label_model._base",
         "weaklabel.label_model._patterns",
-        "weaklabel.label_model._em",
+        "weaklabel.label_model._generative_math",
         "weaklabel.label_model.generative",
         "weaklabel.label_model.dawid_skene",
         "weaklabel.label_model.majority",

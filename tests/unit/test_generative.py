@@ -222,7 +222,7 @@ def test_one_sided_lfs_learn_class_dependent_firing():
 
 
 def test_monotone_rates_pool_the_violators():
-    from weaklabel.label_model._em import monotone_rates
+    from weaklabel.label_model._generative_math import monotone_rates
 
     num = np.array([[1.0, 5.0, 3.0, 0.0], [6.0, 1.0, 1.0, 2.0], [2.0, 4.0, 1.0, 3.0]])
     den = np.full((3, 4), 10.0)
@@ -294,7 +294,10 @@ def test_grouped_codes_fit_and_predict_like_the_one_hot_matrix(monkeypatch, k):
         proba = grouped.predict_proba(data.L)
         with monkeypatch.context() as patch:
             patch.setattr(_grouped, "worth_grouping", lambda *a: False)
-            patch.setattr("weaklabel.label_model._em.worth_grouping", lambda *a: False)
+            patch.setattr(
+                "weaklabel.label_model._generative_math.worth_grouping",
+                lambda *a: False,
+            )
             patch.setattr(
                 "weaklabel.label_model._patterns.worth_grouping", lambda *a: False
             )
@@ -524,33 +527,33 @@ def test_a_default_lf_firing_when_no_other_does_is_not_a_class_indicator():
 
 
 def test_anchor_ties_go_to_the_rarer_rule():
-    from weaklabel.label_model import _em
+    from weaklabel.label_model import _generative_math as genmath
     from weaklabel.label_model._patterns import compress
 
     # LF 0 (class 0) fires on every row but the last, LF 1 (class 1) rarely
     L = np.array([[0, -1]] * 8 + [[0, 1], [-1, 1]])
     patterns = compress(L)
-    weights = _em.anchor_specificity(np.array([9.0, 2.0]), 10.0)
+    weights = genmath.anchor_specificity(np.array([9.0, 2.0]), 10.0)
     assert weights.sum() < 0.5
-    plain = _em.anchor_votes(patterns, 2)[patterns.inverse]
-    broken = _em.anchor_votes(patterns, 2, specificity=weights)[patterns.inverse]
+    plain = genmath.anchor_votes(patterns, 2)[patterns.inverse]
+    broken = genmath.anchor_votes(patterns, 2, specificity=weights)[patterns.inverse]
     assert plain.tolist() == [0] * 8 + [2, 1]  # 2 = no vote (tie)
     assert broken.tolist() == [0] * 8 + [1, 1]
 
 
 def test_coverage_bound_marks_only_rules_broader_than_their_class():
-    from weaklabel.label_model import _em
+    from weaklabel.label_model import _generative_math as genmath
 
     # 3 classes, 100 rows: LF 0 votes class 0 on 70 rows, more than class 0
     # can hold at the generous pi_0 = max(70 / 180 of the votes, 1/3)
     totals = np.array([[70.0, 0, 0], [0, 40.0, 0], [0, 40.0, 0], [0, 0, 30.0]])
-    weights = _em.anchor_coverage_bound(totals, 100.0)
+    weights = genmath.anchor_coverage_bound(totals, 100.0)
     assert 0 < weights.sum() < 0.5
     assert weights[0] == 0.0
     assert weights[1] == weights[2] == weights[3] > 0.0
     # no rule broader than its class: no tie-break at all
     narrow = np.array([[20.0, 0, 0], [0, 10.0, 0], [0, 0, 8.0]])
-    assert np.all(_em.anchor_coverage_bound(narrow, 100.0) == 0.0)
+    assert np.all(genmath.anchor_coverage_bound(narrow, 100.0) == 0.0)
 
 
 def _rules_with_broad(
@@ -663,7 +666,7 @@ def test_prediction_in_row_blocks_equals_prediction_at_once(
 ) -> None:
     import scipy.sparse as sp
 
-    from weaklabel.label_model import _em
+    from weaklabel.label_model import _generative_math as genmath
 
     L, _ = _rules_with_broad(0, 4, n=600, m=10, broad=1)
     L = np.column_stack([L, L[:, 3]])  # an exact copy: a clique
@@ -673,7 +676,7 @@ def test_prediction_in_row_blocks_equals_prediction_at_once(
     assert model.anchor_table_ is not None
     assert len(model.cliques_) >= 2
     whole = model.predict_proba(Lin)
-    monkeypatch.setattr(_em, "_PREDICT_BLOCK_VOTES", 25)  # blocks of 2 rows
+    monkeypatch.setattr(genmath, "_PREDICT_BLOCK_VOTES", 25)  # blocks of 2 rows
     np.testing.assert_array_equal(model.predict_proba(Lin), whole)
 
 
@@ -684,22 +687,24 @@ def test_prediction_in_row_blocks_equals_prediction_at_once(
 def test_grouped_prediction_in_row_blocks_equals_prediction_at_once(
     monkeypatch: pytest.MonkeyPatch, k: int, m: int, every: bool
 ) -> None:
-    from weaklabel.label_model import _em
+    from weaklabel.label_model import _generative_math as genmath
 
     data = make_votes(600, m, k, coverages=0.8, random_state=1)
     L = np.column_stack([data.L, data.L[:, 3]])  # an exact copy: a clique
     model = LabelModel(cardinality=k, dependencies=[(0, 1)]).fit(L)
-    assert _em.predict_grouped(model._params())  # many votes per row
+    assert genmath.predict_grouped(model._params())  # many votes per row
     # rows as they are (not compressed to fewer patterns than codes)
     monkeypatch.setattr(
         "weaklabel.label_model._base.worth_compressing", lambda L: False
     )
     built = []
-    real = _em.all_sub_patterns
-    monkeypatch.setattr(_em, "all_sub_patterns", lambda *a: built.append(a) or real(*a))
+    real = genmath.all_sub_patterns
+    monkeypatch.setattr(
+        genmath, "all_sub_patterns", lambda *a: built.append(a) or real(*a)
+    )
     whole = model.predict_proba(L)
     assert bool(built) == every  # tables of every code only when they pay
-    monkeypatch.setattr(_em, "_PREDICT_BLOCK_BYTES", 100)  # blocks of 1-2 rows
+    monkeypatch.setattr(genmath, "_PREDICT_BLOCK_BYTES", 100)  # blocks of 1-2 rows
     np.testing.assert_array_equal(model.predict_proba(L), whole)
     np.testing.assert_array_equal(model.predict_proba(L[::-1]), whole[::-1])
     np.testing.assert_array_equal(model.predict_proba(L[:7]), whole[:7])

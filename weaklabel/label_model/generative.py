@@ -13,7 +13,8 @@ import scipy.sparse as sp
 
 from weaklabel._validation import check_int_param, check_real_param
 from weaklabel.exceptions import ConvergenceWarning, user_stacklevel
-from weaklabel.label_model import _em, _gold
+from weaklabel.label_model import _generative_math as genmath
+from weaklabel.label_model import _gold
 from weaklabel.label_model._base import BaseLabelModel, convergence_change
 from weaklabel.label_model._estep import clamp_gold, e_step
 from weaklabel.label_model._patterns import (
@@ -526,7 +527,7 @@ class LabelModel(BaseLabelModel):
 
     def _hyper(
         self, em: OneHotEM, k: int, counts: npt.NDArray[np.float64]
-    ) -> _em.Hyper:
+    ) -> genmath.Hyper:
         m = self.n_lfs_in_
         if self.abstain_prior == "auto":
             # An LF that only ever votes for one class says everything by
@@ -545,7 +546,7 @@ class LabelModel(BaseLabelModel):
             abstain = np.full(m, float(self.abstain_prior))
         vt = np.asarray(em.vote_totals).reshape(m, k)
         polarity = np.where((vt > 0).sum(axis=1) == 1, vt.argmax(axis=1), -1)
-        return _em.Hyper(
+        return genmath.Hyper(
             polarity=polarity.astype(np.int64),
             abstain_prior=abstain,
             confusion_prior=np.where(
@@ -561,19 +562,19 @@ class LabelModel(BaseLabelModel):
 
     def _run_em(
         self,
-        design: _em.Design,
-        hyper: _em.Hyper,
+        design: genmath.Design,
+        hyper: genmath.Hyper,
         post: npt.NDArray[np.float64],
-    ) -> tuple[_em.Params, npt.NDArray[np.float64], float, int, bool, float]:
+    ) -> tuple[genmath.Params, npt.NDArray[np.float64], float, int, bool, float]:
         n = design.n
         ll = -np.inf
         converged = False
         delta = np.inf
         it = 0
-        params = _em.m_step(design, post, hyper)
+        params = genmath.m_step(design, post, hyper)
         for it in range(1, int(self.max_iter) + 1):  # noqa: B007
-            post, new_ll = _em.posterior(design, params)
-            params = _em.m_step(design, post, hyper)
+            post, new_ll = genmath.posterior(design, params)
+            params = genmath.m_step(design, post, hyper)
             delta = (new_ll - ll) / n
             ll = new_ll
             if abs(delta) <= self.tol:
@@ -729,7 +730,7 @@ class LabelModel(BaseLabelModel):
         clamp_gold(init, patterns.gold)
 
         fired = (
-            _em.fired_from_onehot(em.onehot, k)
+            genmath.fired_from_onehot(em.onehot, k)
             if self.learn_structure or layout == "accuracy"
             else None
         )
@@ -741,18 +742,24 @@ class LabelModel(BaseLabelModel):
             totals = np.asarray(em.vote_totals).reshape(m, k)
             n_rows = float(np.sum(patterns.counts))
             if ties == "rarer":
-                self.anchor_weight_ = _em.anchor_specificity(totals.sum(axis=1), n_rows)
+                self.anchor_weight_ = genmath.anchor_specificity(
+                    totals.sum(axis=1), n_rows
+                )
             elif ties == "bound":
-                self.anchor_weight_ = _em.anchor_coverage_bound(totals, n_rows)
-            anchor = _em.anchor_votes(
+                self.anchor_weight_ = genmath.anchor_coverage_bound(totals, n_rows)
+            anchor = genmath.anchor_votes(
                 patterns, k, em=em, specificity=self.anchor_weight_
             )
-        design = _em.build_design(patterns, k, components(m, edges), layout, em, fired)
+        design = genmath.build_design(
+            patterns, k, components(m, edges), layout, em, fired
+        )
         if anchor is not None:
-            _em.anchor_design(design, anchor)
+            genmath.anchor_design(design, anchor)
         params, post, ll, it, conv, delta = self._run_em(design, hyper, init)
         if self.learn_structure:
-            fired_all = _em.fired_from_onehot(em.onehot, k) if fired is None else fired
+            fired_all = (
+                genmath.fired_from_onehot(em.onehot, k) if fired is None else fired
+            )
             # an exact copy is tested through its original and is not counted
             # toward max_clique_size
             copy_lfs = {b for _, b in copies}
@@ -779,11 +786,11 @@ class LabelModel(BaseLabelModel):
                 if len(learned) == len(edges):
                     break
                 edges = learned
-                design = _em.build_design(
+                design = genmath.build_design(
                     patterns, k, components(m, edges), layout, em, fired
                 )
                 if anchor is not None:
-                    _em.anchor_design(design, anchor)
+                    genmath.anchor_design(design, anchor)
                 # restart from majority vote: the previous posterior was fitted
                 # under the wrong structure
                 params, post, ll, it, conv, delta = self._run_em(design, hyper, init)
@@ -821,8 +828,8 @@ class LabelModel(BaseLabelModel):
         self.mv_anchor_ties_ = ties if anchor is not None else None
 
     # --------------------------------------------------------------- predict
-    def _params(self) -> _em.Params:
-        return _em.Params(
+    def _params(self) -> genmath.Params:
+        return genmath.Params(
             prior=np.asarray(self.class_prior_, dtype=np.float64),
             fire=np.asarray(self.lf_fire_rate_, dtype=np.float64),
             accuracy=np.asarray(self.lf_accuracy_, dtype=np.float64),
@@ -854,7 +861,7 @@ class LabelModel(BaseLabelModel):
             in_clique[list(mem)] = True
             cliques.append((mem, np.asarray(codes, dtype=np.int64)))
         weights = self.anchor_weight_
-        rel = _em.predict_log_joint(
+        rel = genmath.predict_log_joint(
             patterns,
             self._params(),
             k,

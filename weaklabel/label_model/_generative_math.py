@@ -1,4 +1,4 @@
-"""E- and M-steps of the generative label model (private, pure functions).
+"""The generative label model's maths: log joint, E- and M-steps (private, pure).
 
 The model (see :class:`weaklabel.label_model.LabelModel`): a latent class
 ``y`` with prior ``pi``; every labeling function ``j`` that is not in a clique
