@@ -277,14 +277,11 @@ class _BaseAligner(BaseEstimator):
         lf_cat = (
             np.concatenate([w for w in lf_all if w is not None]) if has_lf else None
         )
-        decided: str | None = None
+        decided: str | None = None  # "auto" decides at the end of the warm-up
         noise: float | None = None
+        provisional = "none"  # what "auto" uses during the warm-up
         if mode == "auto":
-            if has_lf:
-                decided, noise = resolve_auto(lf=lf_cat, gmm=None, gate=self.gate)
-                if decided == "lf":
-                    decided = None  # GMM joins after the warm-up: lf+gmm
-            # without LFs the decision waits for the warm-up's GMM
+            provisional, noise = resolve_auto(lf=lf_cat, gmm=None, gate=self.gate)
         else:
             decided = mode
         gmm_p: list[npt.NDArray[np.float64] | None] = [None] * len(links)
@@ -292,7 +289,7 @@ class _BaseAligner(BaseEstimator):
 
         def current_weights(i: int) -> npt.NDArray[np.float64]:
             lk = links[i]
-            how = decided if decided is not None else ("lf" if has_lf else "none")
+            how = decided if decided is not None else provisional
             if how == "none":
                 w = np.ones(len(lk.pairs))
             elif how == "lf":
@@ -304,7 +301,7 @@ class _BaseAligner(BaseEstimator):
                 w = combine(lk.lf, gmm_p[i])
             return w * lk.sample_weight
 
-        uses_gmm = mode in ("gmm", "lf+gmm") or (mode == "auto" and decided != "none")
+        uses_gmm = mode in ("gmm", "lf+gmm", "auto")
         for epoch in range(self.epochs):
             if uses_gmm and epoch >= self.warmup:
                 real, null = [], []
@@ -312,7 +309,7 @@ class _BaseAligner(BaseEstimator):
                     losses = self._pair_losses(net, X, lk, infonce, gen)
                     gmm_p[i] = gmm_clean_probability(losses, random_state=seed % 2**31)
                     real.append(losses)
-                    if mode == "auto" and decided is None and not has_lf:
+                    if mode == "auto" and decided is None:
                         shuffled = lk.pairs.copy()
                         perm = torch.randperm(len(shuffled), generator=gen).numpy()
                         shuffled[:, 1] = shuffled[perm, 1]
@@ -381,9 +378,7 @@ class _BaseAligner(BaseEstimator):
         self.net_ = net
         self.n_epochs_ = self.epochs
         self.history_ = history
-        self.weighting_ = (
-            decided if decided is not None else ("lf" if has_lf else "none")
-        )
+        self.weighting_ = decided if decided is not None else provisional
         if noise is None:
             if gmm_p[0] is not None:
                 noise = estimated_noise(

@@ -143,7 +143,12 @@ def noise_share_vs_null(losses: npt.ArrayLike, null_losses: npt.ArrayLike) -> fl
 def combine(
     lf: npt.ArrayLike | None, gmm: npt.ArrayLike | None
 ) -> npt.NDArray[np.float64]:
-    """Combine two P(clean) estimates as independent evidence (odds multiply).
+    """Combine two P(clean) estimates as independent evidence.
+
+    Both are posteriors over the same pairs, so their odds multiply and the
+    shared prior is divided out once (naive Bayes); the prior is the label
+    model's mean P(match).  An LF estimate that is the same for every pair
+    (no information) therefore leaves the GMM's unchanged.
 
     Parameters
     ----------
@@ -156,8 +161,10 @@ def combine(
 
     Examples
     --------
-    >>> combine([0.5, 0.9], [0.8, 0.1]).round(3)
-    array([0.8, 0.5])
+    >>> combine([0.5, 0.5], [0.8, 0.1]).round(3)
+    array([0.8, 0.1])
+    >>> combine([0.9, 0.1], [0.8, 0.8]).round(3)
+    array([0.973, 0.308])
     """
     if lf is None and gmm is None:
         raise ValueError("combine needs at least one of lf and gmm; got neither.")
@@ -166,7 +173,8 @@ def combine(
         return np.asarray(only, dtype=np.float64)
     a = np.clip(np.asarray(lf, dtype=np.float64), _EPS, 1 - _EPS)
     b = np.clip(np.asarray(gmm, dtype=np.float64), _EPS, 1 - _EPS)
-    odds = a / (1 - a) * b / (1 - b)
+    prior = float(np.clip(a.mean(), _EPS, 1 - _EPS))
+    odds = a / (1 - a) * b / (1 - b) / (prior / (1 - prior))
     return np.asarray(odds / (1 + odds), dtype=np.float64)
 
 
@@ -179,6 +187,14 @@ def resolve_auto(
 ) -> tuple[str, float]:
     """What ``weighting="auto"`` does, given what is known about the pairs.
 
+    Before the warm-up only the label model is known: its estimated noisy
+    share decides between its weights and none.  After the warm-up the
+    per-pair losses decide: the noisy share is the smaller of the GMM's and
+    the null-calibrated estimate (:func:`noise_share_vs_null`), both upper
+    estimates, and measured on the data itself rather than through the LFs'
+    coverage.  Below ``gate`` nothing is re-weighted; above it the weights
+    are the GMM's, combined with the label model's where pair LFs exist.
+
     Parameters
     ----------
     lf : array-like of shape (n_pairs,) or None
@@ -186,9 +202,7 @@ def resolve_auto(
     gmm : array-like of shape (n_pairs,) or None
         GMM P(clean) after the warm-up (None before it).
     null_noise : float, default=None
-        The noise share from :func:`noise_share_vs_null`; without LFs the
-        smaller of it and the GMM's estimate decides (the GMM alone splits
-        even clean losses into two groups).
+        The noisy share from :func:`noise_share_vs_null`.
     gate : float, default=0.1
         Re-weight only when the estimated noise share reaches it.
 
@@ -196,24 +210,27 @@ def resolve_auto(
     -------
     weighting : {"none", "lf", "gmm", "lf+gmm"}
     noise : float
-        The estimated noise share the decision used (the label model's where
-        given, as it does not depend on the model being trained).
+        The estimated noisy share the decision used.
 
     Examples
     --------
     >>> resolve_auto(lf=[0.95, 0.99, 0.97], gmm=None)
     ('none', 0.03)
-    >>> resolve_auto(lf=[0.1, 0.99, 0.2], gmm=[0.2, 0.9, 0.1])
-    ('lf+gmm', 0.57)
+    >>> resolve_auto(lf=[0.1, 0.99, 0.2], gmm=None)
+    ('lf', 0.57)
+    >>> resolve_auto(lf=[0.1, 0.99, 0.2], gmm=[0.2, 0.9, 0.1], null_noise=0.6)
+    ('lf+gmm', 0.6)
+    >>> resolve_auto(lf=[0.1, 0.99, 0.2], gmm=[0.9, 0.9, 0.9], null_noise=0.02)
+    ('none', 0.02)
     """
-    if lf is not None:
-        noise = estimated_noise(lf)
-        if noise < gate:
-            return "none", round(noise, 6)
-        return ("lf+gmm" if gmm is not None else "lf"), round(noise, 6)
     if gmm is None:
-        return "none", 0.0
+        if lf is None:
+            return "none", 0.0
+        noise = estimated_noise(lf)
+        return ("lf" if noise >= gate else "none"), round(noise, 6)
     noise = estimated_noise(gmm)
     if null_noise is not None:
         noise = min(noise, float(null_noise))
-    return ("gmm" if noise >= gate else "none"), round(noise, 6)
+    if noise < gate:
+        return "none", round(noise, 6)
+    return ("lf+gmm" if lf is not None else "gmm"), round(noise, 6)
