@@ -4,8 +4,9 @@ WordLlama (``pip install wordllama``, MIT) averages token embeddings
 distilled from a large language model's input layer.  Its wheel carries the
 256-dimensional ``l2_supercat`` weights (16 MB) and the tokenizer, so this
 embedder loads them from the installed package's own folder with downloads
-disabled: it never touches the network.  About 10k short texts a second on
-one CPU core.
+disabled: it never touches the network.  It embeds 7,000 short texts a
+second on one idle CPU core here (3,600 on a loaded one; see
+``benchmarks/results/bench_model_lfs.md``).
 """
 
 from __future__ import annotations
