@@ -367,7 +367,9 @@ def time_training(data_dir: Path, device: str, epochs: int) -> dict[str, Any]:
     lfs = load_lf_module("sms").lfs
     L = lfs.apply(train).to_numpy()
     proba = LabelModel(cardinality=2, random_state=0).fit(L).predict_proba(L)
-    X = sp.csr_array(make_text_features().fit_transform(train["text"]))
+    X = sp.csr_array(
+        make_text_features().fit_transform(train["text"]), dtype=np.float32
+    )
     ours = TimedClassifier(
         max_epochs=epochs, early_stopping=False, random_state=0, device=device
     ).fit(X, proba, L=L)
