@@ -84,6 +84,7 @@ def filter_mask(
     gold: npt.NDArray[np.int64],
     proba: npt.NDArray[np.float64] | None,
     text: TextIndex,
+    conflicts: npt.NDArray[np.bool_] | None = None,
 ) -> npt.NDArray[np.bool_]:
     """Boolean mask of the rows that pass ``flt``.
 
@@ -99,6 +100,8 @@ def filter_mask(
         The label model's probabilities (None before the first fit: the
         filters on it then keep every row).
     text : TextIndex
+    conflicts : ndarray of shape (n_samples,), dtype bool, default=None
+        :func:`conflict_mask` of ``L`` when already computed.
 
     Returns
     -------
@@ -114,7 +117,7 @@ def filter_mask(
             )
         mask &= L[:, names.index(flt.lf)] != ABSTAIN
     if flt.conflict:
-        mask &= conflict_mask(L)
+        mask &= conflict_mask(L) if conflicts is None else conflicts
     if flt.labeled == "yes" or flt.disagrees:
         mask &= gold >= 0
     elif flt.labeled == "no":

@@ -25,7 +25,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from weaklabel.app.project import Project, ProjectError, Rule
-from weaklabel.app.rows import RowFilter, TextIndex, filter_mask
+from weaklabel.app.rows import RowFilter, TextIndex, conflict_mask, filter_mask
 from weaklabel.app.rules import RulePreview, preview_rule, rule_mask
 from weaklabel.exceptions import WeakLabelError
 from weaklabel.typing import ABSTAIN
@@ -116,6 +116,7 @@ class Workbench:
         self.rule_votes = np.full((n, 0), ABSTAIN, dtype=np.int8)
         self._L = np.full((n, 0), ABSTAIN, dtype=np.int8)
         self._summary: Any = None  # lf_summary of _L without gold, cached
+        self._conflicts: npt.NDArray[np.bool_] | None = None  # cached per _L
         self.model: Any = None
         self.learner: Any = None
         self.fitted_votes = self._L  # the votes the model was fitted on
@@ -199,6 +200,7 @@ class Workbench:
             self.rule_names, self.rule_votes = rule_names, rule_votes
             self._L = L
             self._summary = None
+            self._conflicts = None
 
     def gold(self) -> npt.NDArray[np.int64]:
         """The labels given so far, row-aligned: class index or -1 (unknown)."""
@@ -293,6 +295,9 @@ class Workbench:
         self._set_votes(
             [lf.name for lf in lfs], lf_votes, [r.name for r in rules], rule_votes
         )
+        progress(0.82, "summarising the LFs")
+        self._lf_summary()  # warm the caches the pages read
+        self.conflicts()
         self._fit(progress, start=0.85)
 
     def _rule_matrix(self, rules: Sequence[Rule]) -> npt.NDArray[np.int8]:
@@ -374,6 +379,17 @@ class Workbench:
                     self._summary = cached
         return cached
 
+    def conflicts(self) -> npt.NDArray[np.bool_]:
+        """Rows whose LFs voted for different classes (cached until the votes change)."""
+        with self._lock:
+            L, cached = self._L, self._conflicts
+        if cached is None:
+            cached = conflict_mask(L)
+            with self._lock:
+                if self._L is L:
+                    self._conflicts = cached
+        return cached
+
     def overview(self) -> dict[str, Any]:
         """The numbers of the overview page: sizes, the LF table, class balance."""
         with self._lock:
@@ -433,7 +449,13 @@ class Workbench:
         with self._lock:
             L, names, proba = self._L, self.names, self.proba
         return filter_mask(
-            flt, L=L, names=names, gold=self.gold(), proba=proba, text=self._text_index
+            flt,
+            L=L,
+            names=names,
+            gold=self.gold(),
+            proba=proba,
+            text=self._text_index,
+            conflicts=self.conflicts() if flt.conflict else None,
         )
 
     def rows(
