@@ -7,7 +7,7 @@ was received, and how to fix it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from numbers import Integral, Real
 from typing import Any
 
@@ -22,12 +22,16 @@ __all__ = [
     "DEFAULT_SEED",
     "as_generator",
     "check_cardinality",
+    "check_class_names",
     "check_gold",
     "check_int_param",
     "check_lf_names",
     "check_proba",
     "check_real_param",
     "check_votes",
+    "class_names_of",
+    "default_class_names",
+    "default_lf_names",
     "lf_names_of",
 ]
 
@@ -200,26 +204,102 @@ def class_names_of(L: Any) -> list[str] | None:
     return None if classes is None else [str(c) for c in classes]
 
 
-def check_class_names(
-    classes: Sequence[Any], name: str = "classes", *, min_classes: int = 1
-) -> list[str]:
-    """Check class names (non-empty, unique, at least ``min_classes``); return them
-    as strings."""
-    if isinstance(classes, str):
-        raise TypeError(
-            f"{name} must be a sequence of class names; got the string {classes!r}."
-            f" Use [{classes!r}] for a single name."
+def default_class_names(k: int) -> list[str]:
+    """The class names used where none are given: ``'0'``, ``'1'``, ...
+
+    The one place default names are made, so that every module (apply, io,
+    the CLI, Dask, the text model, the data sets) names unnamed classes alike.
+
+    Examples
+    --------
+    >>> default_class_names(3)
+    ['0', '1', '2']
+    """
+    return [str(i) for i in range(int(k))]
+
+
+def default_lf_names(m: int) -> list[str]:
+    """The LF names used where none are given: ``'lf_0'``, ``'lf_1'``, ...
+
+    Examples
+    --------
+    >>> default_lf_names(2)
+    ['lf_0', 'lf_1']
+    """
+    return [f"lf_{j}" for j in range(int(m))]
+
+
+def check_class_names(classes: Any, name: str = "classes") -> list[str]:
+    """Check class names and return them as a list of str: the one rule set.
+
+    Class names are a sequence (not a single string) of at least two unique,
+    non-empty strings.  Nothing else is turned into text silently: numbers
+    would be ambiguous with class indices (an LF voting ``1`` means the class
+    at index 1), so ``[0, 1]`` is refused with the fix ``['0', '1']``.  Code
+    that reads names from data converts them explicitly
+    (:func:`class_names_of`).
+
+    Parameters
+    ----------
+    classes : sequence of str
+        The class names, in class-index order.
+    name : str, default="classes"
+        What to call them in messages.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    TypeError
+        Not a sequence, or a name that is not a string.
+    ValueError
+        An empty name, duplicates, or fewer than two classes.
+
+    Examples
+    --------
+    >>> check_class_names(("ham", "spam"))
+    ['ham', 'spam']
+    """
+    if isinstance(classes, (str, bytes)) or not isinstance(classes, Iterable):
+        shown = (
+            f"the string {classes!r}"
+            if isinstance(classes, str)
+            else f"{_short(classes)} ({type(classes).__name__})"
         )
-    names = [str(c) for c in classes]
+        raise TypeError(
+            f"{name} must be a sequence of class names, e.g. ['ham', 'spam']; got"
+            f" {shown}."
+        )
+    names = list(classes)
+    for c in names:
+        if not isinstance(c, str):
+            fix = (
+                f" Use strings: {_short([str(v) for v in names])}."
+                if isinstance(c, (Integral, np.integer))
+                else ""
+            )
+            raise TypeError(
+                f"{name} must be non-empty strings; got {_short(c)}"
+                f" ({type(c).__name__}) in {_short(names)}.{fix}"
+            )
     if any(not n for n in names):
-        raise ValueError(f"{name} must be non-empty strings; got {names}.")
+        raise ValueError(f"{name} must be non-empty strings; got {_short(names)}.")
     if len(set(names)) != len(names):
-        raise ValueError(f"{name} must be unique; got {names}.")
-    if len(names) < min_classes:
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"{name} must be unique; got duplicates {_short(dup)}.")
+    if len(names) < 2:
         raise ValueError(
-            f"{name} must name at least {min_classes} classes; got {names}."
+            f"{name} must name at least 2 classes; got {names}. Add the class the"
+            " LFs vote against (e.g. ['ham', 'spam'])."
         )
     return names
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check_lf_names(names: Sequence[str], owner: str = "the vote matrix") -> list[str]:

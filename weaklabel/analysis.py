@@ -34,6 +34,7 @@ from weaklabel._validation import (
     check_lf_names,
     check_votes,
     class_names_of,
+    default_lf_names,
     lf_names_of,
 )
 from weaklabel.typing import ABSTAIN, FloatArray, VoteMatrixLike
@@ -242,7 +243,7 @@ def _fraction(counts: npt.NDArray[np.int64], n: int) -> FloatArray:
 def _classes_of(L: Any, classes: Sequence[Any] | None) -> list[str] | None:
     """Class names given explicitly, else carried by ``L``; checked."""
     names = classes if classes is not None else class_names_of(L)
-    return None if names is None else check_class_names(names, min_classes=2)
+    return None if names is None else check_class_names(names)
 
 
 def _lf_names(
@@ -255,7 +256,7 @@ def _lf_names(
         if fitted is not None and len(fitted) == n_lfs:
             names = list(fitted)
     if names is None:
-        names = [f"lf_{j}" for j in range(n_lfs)]
+        names = default_lf_names(n_lfs)
     if len(names) != n_lfs:
         raise ValueError(
             f"lf_names has {len(names)} names but L has {n_lfs} columns; pass one"

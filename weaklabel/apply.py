@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from weaklabel._validation import default_class_names
 from weaklabel.exceptions import LabelingFunctionError, WeakLabelWarning
 from weaklabel.io import read_data  # re-exported: weaklabel.apply.read_data
 from weaklabel.lf import LabelingFunction, LFRegistry, check_classes
@@ -513,7 +514,7 @@ def _resolve(lfs: Any, classes: Any) -> tuple[list[LabelingFunction], tuple[str,
             " LFRegistry, so that LF outputs can be mapped to class indices."
         )
     if isinstance(classes, int) and not isinstance(classes, bool):
-        classes = [str(i) for i in range(classes)]
+        classes = default_class_names(classes)
     return lf_list, check_classes(classes)
 
 

@@ -42,7 +42,7 @@ import pandas as pd
 
 from weaklabel._cli_parser import KEEP_PREFIX, build_parser
 from weaklabel._registry_loader import load_registry
-from weaklabel._validation import class_names_of
+from weaklabel._validation import class_names_of, default_class_names
 from weaklabel.exceptions import WeakLabelError, WeakLabelWarning
 from weaklabel.io import read_table
 
@@ -78,7 +78,7 @@ def _classes_of(L: Any, cardinality: int | None) -> list[str] | None:
     if classes:
         return classes
     if cardinality is not None:
-        return [str(i) for i in range(cardinality)]
+        return default_class_names(cardinality)
     return None
 
 

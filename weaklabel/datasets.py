@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from weaklabel._validation import default_class_names
 from weaklabel.typing import ABSTAIN
 
 __all__ = [
@@ -323,7 +324,7 @@ def load_wrench(folder: str | os.PathLike[str], split: str) -> WrenchSplit:
     classes = _read_label_json(folder)
     if classes is None:
         top = int(max(L.max(initial=-1), y.max(initial=-1)))
-        classes = tuple(str(c) for c in range(top + 1))
+        classes = tuple(default_class_names(top + 1))
     k = len(classes)
     for name, arr in (("weak_labels", L), ("label", y)):
         bad = (arr < ABSTAIN) | (arr >= k)

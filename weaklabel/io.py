@@ -52,13 +52,18 @@ import numpy.typing as npt
 import pandas as pd
 
 from weaklabel._files import atomic_write
+from weaklabel._sidecar import read_sidecar, sidecar_path, write_with_sidecar
 from weaklabel._validation import (
     check_class_names,
     check_lf_names,
     check_proba,
     check_votes,
+    class_names_of,
+    default_class_names,
+    default_lf_names,
     lf_names_of,
 )
+from weaklabel.exceptions import ClassMismatchError
 from weaklabel.typing import FloatArray, VoteMatrixLike, vote_dtype
 
 __all__ = [
@@ -232,7 +237,7 @@ def soft_label_frame(
     P = check_proba(proba)
     n, k = P.shape
     if classes is None:
-        names = [str(c) for c in range(k)]
+        names = default_class_names(k)
     else:
         names = check_class_names(classes)
         if len(names) != k:
@@ -583,8 +588,11 @@ def write_votes(
 
     One integer column per labeling function (int8 up to 127 classes, ``-1`` =
     abstain) named after it, plus the row index.  Parquet also stores the class
-    names in its schema metadata (key ``b"weaklabel"``); CSV stores only the
-    votes, with the index as its first column.
+    names in its schema metadata (key ``b"weaklabel"``); CSV stores the votes,
+    with the index as its first column, and the class names in a sidecar
+    ``<path>.json`` (with the CSV's SHA-256, so a sidecar that no longer
+    matches its CSV is ignored with a warning; a file weaklabel did not write
+    is never overwritten there).
 
     Parameters
     ----------
@@ -595,7 +603,8 @@ def write_votes(
         names, index and ``attrs["classes"]``; sparse input (``vote + 1``) is
         written dense.  Other inputs get the names ``lf_0`` ... and ids ``0..n-1``.
     classes : sequence of str, default=None
-        Class names; by default ``L.attrs["classes"]`` when present.
+        Class names, for votes that do not carry them; the names travel with
+        the votes (``L.attrs["classes"]``), and a different list is refused.
 
     Returns
     -------
@@ -606,6 +615,10 @@ def write_votes(
     ------
     ValueError
         Unknown suffix, invalid votes, or votes beyond the classes.
+    ClassMismatchError
+        ``classes`` differs from the names ``L`` carries.
+    FileExistsError
+        (CSV) a file weaklabel did not write is at the sidecar's path.
 
     Examples
     --------
@@ -619,7 +632,13 @@ def write_votes(
     fmt = _format_of(path, "write votes to")
     frame, names_of_classes = _votes_frame(L, classes)
     if fmt == "csv":
-        return atomic_write(path, lambda tmp: _write_csv(frame, tmp))
+        # CSV has no metadata: the class names go to the sidecar votes.csv.json
+        return write_with_sidecar(
+            path,
+            lambda tmp: _write_csv(frame, tmp),
+            _VOTES,
+            {"classes": names_of_classes},
+        )
     document = {
         "format": _VOTES,
         "version": FORMAT_VERSION,
@@ -633,13 +652,20 @@ def write_votes(
 def _votes_frame(
     L: Any, classes: Sequence[Any] | None
 ) -> tuple[pd.DataFrame, list[str] | None]:
-    if classes is None and isinstance(L, pd.DataFrame):
-        classes = L.attrs.get("classes")
+    carried = class_names_of(L)
+    if classes is None:
+        classes = carried
+    elif carried is not None and check_class_names(classes) != carried:
+        raise ClassMismatchError(
+            f"classes={list(classes)} but L names the classes {carried} (in"
+            " L.attrs['classes']); the names travel with the votes, so leave"
+            " classes=None or pass the same list."
+        )
     names_of_classes = None if classes is None else check_class_names(classes)
     k = None if names_of_classes is None else len(names_of_classes)
     V = check_votes(L, cardinality=k)
     n, m = V.shape
-    lf_names = check_lf_names(lf_names_of(L) or [f"lf_{j}" for j in range(m)])
+    lf_names = check_lf_names(lf_names_of(L) or default_lf_names(m))
     index = L.index if isinstance(L, pd.DataFrame) else pd.RangeIndex(n)
     if index.name is not None and index.name in lf_names:
         raise ValueError(
@@ -665,7 +691,7 @@ def read_votes(path: PathLike) -> pd.DataFrame:
     DataFrame of shape (n_samples, n_lfs)
         Integer votes (int8 up to 127 classes, ``-1`` = abstain), one column per
         LF, the saved index, and ``attrs["classes"]`` when the file names the
-        classes (Parquet).
+        classes (Parquet metadata, or a CSV's sidecar ``<path>.json``).
 
     Raises
     ------
@@ -707,6 +733,11 @@ def read_votes(path: PathLike) -> pd.DataFrame:
             raise ValueError(
                 f"{str(p)!r} looks like a soft-label file (it has proba_* columns),"
                 " not a vote matrix; read it with read_soft_labels."
+            )
+        sidecar = read_sidecar(p, _VOTES)
+        if sidecar is not None and sidecar.get("classes") is not None:
+            classes = check_class_names(
+                sidecar["classes"], f"the classes in {str(sidecar_path(p))!r}"
             )
     if frame.shape[1] == 0:
         raise ValueError(
@@ -1127,8 +1158,8 @@ def gold_indices(
     )
     raise ValueError(
         f"Gold label {where} is not a class index, and the votes name no classes"
-        " (a CSV votes file stores none), so class names cannot be matched. Give"
-        f" the gold as class indices {indices} ({unknown}), or write the votes as"
-        " Parquet (weaklabel apply --out votes.parquet), which keeps the class"
-        " names."
+        " (a CSV votes file without its .json sidecar names none), so class"
+        f" names cannot be matched. Give the gold as class indices {indices}"
+        f" ({unknown}), or write the votes again with weaklabel apply (Parquet"
+        " keeps the class names in the file, CSV in the sidecar next to it)."
     )

@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from weaklabel._validation import check_class_names
+
 if TYPE_CHECKING:
     import os
 
@@ -249,28 +251,10 @@ def labeling_function(
 
 
 def check_classes(classes: Any) -> tuple[str, ...]:
-    """Validate class names: at least two unique non-empty strings."""
-    if isinstance(classes, (str, bytes)) or not isinstance(classes, Iterable):
-        raise TypeError(
-            "classes must be a list of class names, e.g. ['ham', 'spam']; got"
-            f" {classes!r} ({type(classes).__name__})."
-        )
-    out = tuple(classes)
-    for c in out:
-        if not isinstance(c, str) or not c:
-            raise TypeError(
-                f"Every class name must be a non-empty string; got {c!r}"
-                f" ({type(c).__name__}) in {list(out)!r}."
-            )
-    if len(out) < 2:
-        raise ValueError(
-            f"At least two classes are needed; got {list(out)!r}. Add the class"
-            " the LFs vote against (e.g. ['ham', 'spam'])."
-        )
-    if len(set(out)) != len(out):
-        dup = sorted({c for c in out if out.count(c) > 1})
-        raise ValueError(f"Class names must be unique; got duplicates {dup}.")
-    return out
+    """Validate class names (see :func:`weaklabel._validation.check_class_names`,
+    the one rule set: at least two unique non-empty strings, integers taken
+    as their decimal strings); return them as a tuple."""
+    return tuple(check_class_names(classes))
 
 
 class LFRegistry:

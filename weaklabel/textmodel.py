@@ -24,7 +24,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-from weaklabel._validation import check_gold
+from weaklabel._validation import check_gold, default_class_names
 from weaklabel.exceptions import WeakLabelError
 from weaklabel.io import (
     atomic_write,
@@ -233,7 +233,7 @@ def fit_text_classifier(
     names = (
         list(classes)
         if classes is not None
-        else [str(i) for i in range(proba_arr.shape[1])]
+        else default_class_names(proba_arr.shape[1])
     )
     return TextClassifier(vectorizer, clf, names)
 

@@ -522,7 +522,9 @@ def test_fit_gold_class_names_win_over_missing_value_spellings(
     votes = workdir / "votes.parquet"
     from weaklabel.io import write_votes
 
-    write_votes(votes, read_votes(_apply_votes(workdir)), classes=["NA", "None"])
+    renamed = read_votes(_apply_votes(workdir))
+    renamed.attrs["classes"] = ["NA", "None"]
+    write_votes(votes, renamed)
     gold = workdir / "gold.csv"
     gold.write_text("label\nNone\n\n\nNone\nNA\n\n-1\nNA\n")
     code, model = _fit_gold(votes, gold)

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 import scipy.sparse as sp
 
+from weaklabel.exceptions import ClassMismatchError
 from weaklabel.io import (
     METADATA_KEY,
     atomic_write,
@@ -475,10 +476,8 @@ def test_votes_round_trip(tmp_path, suffix):
     back = read_votes(write_votes(tmp_path / f"v{suffix}", L))
     pd.testing.assert_frame_equal(back, L, check_exact=True)
     assert all(dt == np.int8 for dt in back.dtypes)
-    if suffix == ".csv":
-        assert "classes" not in back.attrs  # CSV holds the votes only
-    else:
-        assert back.attrs["classes"] == ["ham", "spam"]
+    # Parquet keeps the class names in its metadata, CSV in its sidecar
+    assert back.attrs["classes"] == ["ham", "spam"]
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
@@ -501,11 +500,20 @@ def test_votes_many_classes_use_a_wider_dtype(tmp_path):
     np.testing.assert_array_equal(back_csv.to_numpy(), L)
 
 
-def test_votes_explicit_classes_override_attrs(tmp_path):
-    back = read_votes(
+def test_votes_explicit_classes_must_agree_with_attrs(tmp_path):
+    # one channel: the names travel with the votes; a different list is refused
+    with pytest.raises(ClassMismatchError, match=r"\['n', 'p'\].*\['ham', 'spam'\]"):
         write_votes(tmp_path / "v.parquet", registry_like_votes(), classes=["n", "p"])
+    assert listing(tmp_path) == []
+    same = write_votes(
+        tmp_path / "v.parquet", registry_like_votes(), classes=["ham", "spam"]
     )
-    assert back.attrs["classes"] == ["n", "p"]
+    assert read_votes(same).attrs["classes"] == ["ham", "spam"]
+    renamed = registry_like_votes()
+    renamed.attrs["classes"] = ["n", "p"]  # renaming goes through the votes
+    assert read_votes(write_votes(tmp_path / "r.parquet", renamed)).attrs[
+        "classes"
+    ] == ["n", "p"]
 
 
 def test_votes_beyond_classes(tmp_path):

@@ -30,7 +30,8 @@ def test_registry_attributes():
         (["ham", "ham"], ValueError),
         ("hamspam", TypeError),
         ([0, 1], TypeError),
-        (["ham", ""], TypeError),
+        (["ham", ""], ValueError),
+        (["ham", None], TypeError),
         (None, TypeError),
     ],
 )

@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from weaklabel._validation import default_lf_names
 from weaklabel.calibration import _check_threshold, scored_lf
 from weaklabel.embed.base import Embedder, as_texts, check_embedder, embed_texts
 from weaklabel.lf import LabelingFunction
@@ -503,7 +504,7 @@ def extend_votes(
     names = (
         [str(c) for c in frame.columns]
         if frame is not None
-        else [str(j) for j in range(V.shape[1])]
+        else default_lf_names(V.shape[1])
     )
     ts = _thresholds(thresholds, names)
     source = V.copy()

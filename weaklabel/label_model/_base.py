@@ -79,6 +79,7 @@ from weaklabel._validation import (
     check_lf_names,
     check_votes,
     class_names_of,
+    default_lf_names,
     lf_names_of,
 )
 from weaklabel._version import __version__
@@ -336,9 +337,7 @@ class BaseLabelModel(BaseEstimator):
         names = lf_names_of(L)
         self.n_lfs_in_ = int(n_lfs)
         self.lf_names_in_ = (
-            check_lf_names(names)
-            if names is not None
-            else [f"lf_{j}" for j in range(n_lfs)]
+            check_lf_names(names) if names is not None else default_lf_names(n_lfs)
         )
         self.cardinality_ = int(cardinality)
         self.classes_ = classes
@@ -440,7 +439,7 @@ class BaseLabelModel(BaseEstimator):
         )
         names = lf_names_of(L)
         fitted = self.lf_names_in_
-        default = [f"lf_{j}" for j in range(self.n_lfs_in_)]
+        default = default_lf_names(self.n_lfs_in_)
         if names is not None and fitted != default and list(names) != fitted:
             j = next(
                 j for j, (a, b) in enumerate(zip(names, fitted, strict=False)) if a != b

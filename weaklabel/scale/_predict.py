@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weaklabel._validation import default_class_names
 from weaklabel.scale._cluster import DaskDataFrame, check_ddf, ship
 
 __all__ = ["predict_dask"]
@@ -25,7 +26,7 @@ def _classes_for(model: Any, classes: Sequence[str] | None) -> list[str]:
     fitted = getattr(model, "classes_", None)
     if fitted is not None:
         return [str(c) for c in fitted]
-    return [str(i) for i in range(int(model.cardinality_))]
+    return default_class_names(int(model.cardinality_))
 
 
 def _predict_partition(
