@@ -347,6 +347,49 @@ def _check_integer_values(arr: np.ndarray, name: str) -> np.ndarray:
 _INT32_MAX = int(np.iinfo(np.int32).max)
 
 
+def _from_nullable(L: pd.DataFrame, what: str) -> pd.DataFrame:
+    """Nullable integer columns (``Int8``, ...) as plain NumPy integers.
+
+    A missing value (``pd.NA``) is not a vote: it is reported as such, with
+    its column and row, instead of surfacing as an "object" dtype.
+    """
+    nullable = [
+        c
+        for c, dt in L.dtypes.items()
+        if isinstance(dt, pd.api.extensions.ExtensionDtype)
+        and getattr(dt, "kind", "O") in "iu"
+    ]
+    if not nullable:
+        return L
+    for c in nullable:
+        missing = L[c].isna().to_numpy()
+        if missing.any():
+            i = int(np.argmax(missing))
+            raise ValueError(
+                f"{what} has missing values (<NA>) in its nullable {L[c].dtype}"
+                f" column {c!r} (first at row {i}, index {L.index[i]!r}); a vote"
+                " is a class index or -1 (ABSTAIN). Fill them: L.fillna(-1)."
+            )
+    return L.astype({c: L[c].dtype.numpy_dtype for c in nullable})
+
+
+def _check_wrapped_abstain(arr: np.ndarray, what: str) -> None:
+    """Refuse unsigned votes holding the dtype's largest value: ``-1`` cast to
+    ``uint8`` is 255, which would otherwise read as a 256th class."""
+    if arr.dtype.kind != "u" or not arr.size:
+        return
+    top = np.iinfo(arr.dtype).max
+    wrapped = arr == top
+    if wrapped.any():
+        row, col = (int(v) for v in np.argwhere(wrapped)[0])
+        raise ValueError(
+            f"{what} has the unsigned dtype {arr.dtype} and holds {top} (first at"
+            f" row {row}, column {col}): that is -1 (ABSTAIN) cast to {arr.dtype}"
+            " and wrapped around, not a class index. Keep votes in a signed dtype"
+            f" (int8), or convert: np.where(L == {top}, -1, L).astype(np.int16)."
+        )
+
+
 def _compact_dtype(hi: int) -> np.dtype[np.signedinteger[Any]]:
     """Smallest signed integer dtype holding every vote in [-1, hi]."""
     for dt in (np.int8, np.int16):
@@ -484,6 +527,7 @@ def check_votes(
                     f"{name}{who} has non-numeric columns; expected integer votes in"
                     " {-1 (ABSTAIN), 0, ..., k-1}. Encode class names first."
                 )
+            L = _from_nullable(L, f"{name}{who}")
             # A frame of one integer dtype (e.g. the int8 votes of
             # LFRegistry.apply) converts without widening, as a view of its
             # block when it has one.
@@ -496,6 +540,7 @@ def check_votes(
                 f" of shape {arr.shape}. Use L.reshape(-1, 1) for a single LF."
             )
         arr = _check_integer_values(arr, name)
+        _check_wrapped_abstain(arr, f"{name}{who}")
         shape = arr.shape
         # One pass each for the smallest and the largest vote; the position
         # of a bad value is only searched for when there is one.

@@ -746,7 +746,7 @@ def read_votes(path: PathLike) -> pd.DataFrame:
         )
     try:
         k = None if classes is None else len(classes)
-        V = check_votes(frame, cardinality=k, name="the votes")
+        V = check_votes(frame, cardinality=k, name="the vote matrix")
     except (TypeError, ValueError) as exc:
         raise ValueError(
             f"{str(p)!r} does not hold a valid vote matrix: {exc}"
