@@ -370,7 +370,10 @@ def _from_nullable(L: pd.DataFrame, what: str) -> pd.DataFrame:
                 f" column {c!r} (first at row {i}, index {L.index[i]!r}); a vote"
                 " is a class index or -1 (ABSTAIN). Fill them: L.fillna(-1)."
             )
-    return L.astype({c: L[c].dtype.numpy_dtype for c in nullable})
+    numpy_dtypes: dict[Any, Any] = {
+        c: getattr(L[c].dtype, "numpy_dtype", np.int64) for c in nullable
+    }
+    return L.astype(numpy_dtypes)
 
 
 def _check_wrapped_abstain(arr: np.ndarray, what: str) -> None:
