@@ -11,8 +11,10 @@ Commands
 ``classify``  a trained end model + new data -> predicted soft labels.
 ``demo``      the whole pipeline on the bundled YouTube spam comments.
 
-Global options (``--debug``, ``--progress``/``--no-progress``) go before or
-after the command.  Exit codes: 0 success, 1 data error (one line on stderr;
+Every option, its help text and each command's examples are defined in
+:mod:`weaklabel._cli_parser`; this module holds the commands, each a few calls
+of the public API, and ``main``.  Global options (``--debug``,
+``--progress``/``--no-progress``) go before or after the command.  Exit codes: 0 success, 1 data error (one line on stderr;
 ``--debug`` shows the traceback), 2 usage error.  Warnings are printed as one
 line each: ``weaklabel <command>: warning: <message>``.
 
