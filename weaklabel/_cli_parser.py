@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from typing import Any
@@ -34,7 +35,7 @@ def _sub(
     parser: argparse.ArgumentParser = sub.add_parser(
         name,
         help=summary,
-        description=description,
+        description=textwrap.fill(" ".join(description.split()), 79),
         epilog=_examples(*examples),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -176,11 +177,13 @@ _GOLD_COLUMN_HELP = (
 )
 
 
-def _add_gold(p: argparse.ArgumentParser, gold_help: str = _GOLD_HELP) -> None:
+def _add_gold(
+    p: argparse.ArgumentParser,
+    gold_help: str = _GOLD_HELP,
+    column_help: str = _GOLD_COLUMN_HELP,
+) -> None:
     p.add_argument("--gold", default=None, metavar="FILE", help=gold_help)
-    p.add_argument(
-        "--gold-column", default=None, metavar="NAME", help=_GOLD_COLUMN_HELP
-    )
+    p.add_argument("--gold-column", default=None, metavar="NAME", help=column_help)
 
 
 def _add_crowd(p: argparse.ArgumentParser, source: Any) -> None:
@@ -381,6 +384,9 @@ def build_parser(
         p,
         "data file with gold labels, one row per data row (empty = unknown);"
         " without it, --gold-column names a column of --data",
+        "column holding the gold labels, of --gold or else of --data: class"
+        " names or indices 0..k-1, empty or -1 = unknown (default with --gold:"
+        " label)",
     )
     p.add_argument(
         "--save-model",
