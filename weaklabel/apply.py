@@ -30,6 +30,7 @@ import itertools
 import os
 import pickle
 import sys
+import time
 import warnings
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
@@ -48,7 +49,9 @@ from weaklabel.typing import ABSTAIN, vote_dtype
 
 __all__ = ["apply_lfs", "read_data"]
 
-_CHUNK_ROWS = 65_536
+_CHUNK_ROWS = 65_536  # most rows in one chunk of row-wise LFs
+_PILOT_ROWS = 256  # the first chunk, which measures the LFs' speed
+_CHUNK_SECONDS = 0.25  # target time per chunk: the progress bar moves as often
 _BAD = -(2**31)  # sentinel code for a value that is not a vote
 _SAFE_TYPES = frozenset({str, int, type(None)})
 
@@ -604,7 +607,7 @@ def apply_lfs(
         unit="rows",
         desc=f"Applying {len(lf_list)} LFs",
         disable=not progress,
-        leave=False,
+        leave=True,  # the finished bar stays, at 100%
     )
     try:
         vec = [(j, lf) for j, lf in enumerate(lf_list) if lf.vectorized]
@@ -776,54 +779,79 @@ def _apply_all_rowwise(
     failures: dict[str, _Failure],
     bar: Any,
 ) -> None:
-    n = len(frame)
-    if n_jobs > 1 and n > 1:
-        n_chunks = max(min(n_jobs * 4, n), -(-n // _CHUNK_ROWS))
-        size = -(-n // n_chunks)
-    else:
-        size = _CHUNK_ROWS
-    bounds = [(a, min(a + size, n)) for a in range(0, n, size)]
-    results: Iterable[_ChunkResult]
-    if n_jobs > 1 and len(bounds) > 1:
-        from joblib import Parallel, delayed
+    """Run the row-wise LFs chunk by chunk, in this process or in ``n_jobs``.
 
-        payload = _dump_lfs(lfs)
-        results = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(
-            delayed(_run_rowwise_pickled)(payload, frame.iloc[a:b], classes, on_error)
-            for a, b in bounds
-        )
-    else:
-        results = (
-            _run_rowwise(lfs, frame.iloc[a:b], lookup, on_error) for a, b in bounds
-        )
+    Chunks are sized by time, not rows: a first chunk of ``_PILOT_ROWS`` rows
+    measures how fast the LFs are, and later chunks take about
+    ``_CHUNK_SECONDS`` each (at most ``_CHUNK_ROWS`` rows), so the progress bar
+    moves at least about once a second however slow the LFs.  The votes do
+    not depend on the chunking.
+    """
+    n = len(frame)
+
+    def take(a: int, b: int, res: _ChunkResult) -> None:
+        if res.error is not None:
+            j, pos, exc, bad = res.error
+            lf = lfs[j]
+            if bad is not None:
+                if bad.pos is not None:
+                    bad.pos += a
+                raise _bad_value_error(lf, bad, frame.index, classes, vectorized=False)
+            label = _plain(frame.index[a + (pos or 0)])
+            what = "an exception" if exc is None else _exc_text(exc)
+            raise LabelingFunctionError(
+                f"LF {lf.name!r} raised {what} on row index {label!r}.",
+                lf_name=lf.name,
+                row=label,
+            ) from exc
+        L[a:b, cols] = res.codes
+        for j, fail in res.failures.items():
+            name = lfs[j].name
+            prev = failures.get(name)
+            if prev is None:
+                failures[name] = _Failure(
+                    fail.count, fail.first_pos + a, fail.first_exc
+                )
+            else:
+                prev.count += fail.count
+        bar.update(b - a)
+
+    def timed(a: int, b: int) -> float:
+        """Run rows a:b here; return the seconds per row it took."""
+        start = time.perf_counter()
+        take(a, b, _run_rowwise(lfs, frame.iloc[a:b], lookup, on_error))
+        return max(time.perf_counter() - start, 1e-9) / max(b - a, 1)
+
+    def rows_for(seconds_per_row: float) -> int:
+        return int(min(_CHUNK_ROWS, max(1, _CHUNK_SECONDS / seconds_per_row)))
+
+    if n_jobs == 1 or n < 2:
+        a = min(n, _PILOT_ROWS)
+        per_row = timed(0, a)
+        while a < n:  # each chunk sized by the speed of the one before
+            b = min(n, a + rows_for(per_row))
+            per_row = timed(a, b)
+            a = b
+        return
+    # Several chunks per worker, so that a slow chunk does not hold up the
+    # rest; on enough rows a first chunk run here measures the LFs' speed.
+    a = 0
+    size = -(-n // (n_jobs * 4))
+    if n >= 8 * n_jobs * _PILOT_ROWS:
+        a = _PILOT_ROWS
+        size = min(rows_for(timed(0, a)), -(-(n - a) // (n_jobs * 4)))
+    bounds = [(lo, min(lo + size, n)) for lo in range(a, n, size)]
+    from joblib import Parallel, delayed
+
+    payload = _dump_lfs(lfs)
+    results: Iterable[_ChunkResult] = Parallel(
+        n_jobs=n_jobs, backend="loky", return_as="generator"
+    )(
+        delayed(_run_rowwise_pickled)(payload, frame.iloc[lo:hi], classes, on_error)
+        for lo, hi in bounds
+    )
     try:
-        for (a, b), res in zip(bounds, results, strict=True):
-            if res.error is not None:
-                j, pos, exc, bad = res.error
-                lf = lfs[j]
-                if bad is not None:
-                    if bad.pos is not None:
-                        bad.pos += a
-                    raise _bad_value_error(
-                        lf, bad, frame.index, classes, vectorized=False
-                    )
-                label = _plain(frame.index[a + (pos or 0)])
-                what = "an exception" if exc is None else _exc_text(exc)
-                raise LabelingFunctionError(
-                    f"LF {lf.name!r} raised {what} on row index {label!r}.",
-                    lf_name=lf.name,
-                    row=label,
-                ) from exc
-            L[a:b, cols] = res.codes
-            for j, fail in res.failures.items():
-                name = lfs[j].name
-                prev = failures.get(name)
-                if prev is None:
-                    failures[name] = _Failure(
-                        fail.count, fail.first_pos + a, fail.first_exc
-                    )
-                else:
-                    prev.count += fail.count
-            bar.update(b - a)
+        for (lo, hi), res in zip(bounds, results, strict=True):
+            take(lo, hi, res)
     finally:
         _close_quietly(results)
