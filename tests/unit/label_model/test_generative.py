@@ -501,3 +501,34 @@ def test_prediction_in_row_blocks_equals_prediction_at_once(
     whole = model.predict_proba(Lin)
     monkeypatch.setattr(genmath, "_PREDICT_BLOCK_VOTES", 25)  # blocks of 2 rows
     np.testing.assert_array_equal(model.predict_proba(Lin), whole)
+
+
+# ------------------------------------------------------------ large inputs
+def test_large_inputs_are_fitted_on_every_sth_row():
+    data = make_votes(5000, 8, 3, random_state=7)
+    capped = LabelModel(cardinality=3, max_fit_rows=1000).fit(data.L)
+    by_hand = LabelModel(cardinality=3, max_fit_rows=None).fit(
+        data.L[::5], sample_weight=np.full(1000, 5.0)
+    )
+    np.testing.assert_allclose(capped.lf_confusion_, by_hand.lf_confusion_)
+    np.testing.assert_allclose(capped.class_prior_, by_hand.class_prior_)
+    full = LabelModel(cardinality=3, max_fit_rows=None).fit(data.L)
+    assert abs(capped.score(data.L, data.y) - full.score(data.L, data.y)) < 0.01
+    # at most twice the cap: every row
+    exact = LabelModel(cardinality=3, max_fit_rows=2500).fit(data.L)
+    np.testing.assert_array_equal(exact.class_prior_, full.class_prior_)
+
+
+def test_subsampled_fits_keep_every_gold_row():
+    data = make_votes(3000, 6, 2, random_state=8)
+    gold = np.full(3000, -1)
+    gold[1::7] = data.y[1::7]  # none on the stride of 3
+    capped = LabelModel(cardinality=2, max_fit_rows=1000, gold_weight=1.0)
+    capped.fit(data.L, gold)
+    rows = np.union1d(np.arange(0, 3000, 3), np.arange(1, 3000, 7))
+    weight = np.where((rows % 3 == 0) & (gold[rows] < 0), 3.0, 1.0)
+    by_hand = LabelModel(cardinality=2, max_fit_rows=None, gold_weight=1.0).fit(
+        data.L[rows], gold[rows], sample_weight=weight
+    )
+    np.testing.assert_allclose(capped.class_prior_, by_hand.class_prior_)
+    np.testing.assert_allclose(capped.lf_confusion_, by_hand.lf_confusion_)
