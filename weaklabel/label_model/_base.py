@@ -602,7 +602,8 @@ class BaseLabelModel(BaseEstimator):
         L : array-like, DataFrame or scipy.sparse of shape (n_samples, n_lfs)
             Votes.
         y : array-like of shape (n_samples,)
-            Gold labels; rows with -1 (unknown) are ignored.
+            Gold labels; rows with -1 (unknown) are ignored.  Class indices
+            in the order of L's class names when L names its classes.
         metric : {"accuracy", "f1", "f1_macro", "f1_micro"}, default="accuracy"
             ``"f1"`` is the F1 of class 1 (binary tasks only).
         tie_break : {"random", "lowest", "abstain"}, default="random"
@@ -619,6 +620,10 @@ class BaseLabelModel(BaseEstimator):
         self._check_fitted("score")
         pred = self.predict(L, tie_break=tie_break)
         gold = check_gold(y, pred.shape[0], self.cardinality_)
+        remap = self._check_class_names(L)
+        if remap is not None:
+            # y indexes L's classes, like its votes: read it in the model's order
+            gold = np.where(gold >= 0, remap[np.maximum(gold, 0)], gold)
         known = gold >= 0
         if not known.any():
             raise ValueError(

@@ -185,3 +185,13 @@ def test_cli_predict_matches_class_names(tmp_path, data3):
         == 1
     )
     assert not (tmp_path / "c.csv").exists()
+
+
+def test_score_reads_gold_in_the_class_order_of_the_votes(data3):
+    classes = ["ham", "spam", "eggs"]
+    model = DawidSkene(random_state=0).fit(_frame(data3.L, classes))
+    expected = model.score(_frame(data3.L, classes), data3.y)
+    reordered = ["eggs", "ham", "spam"]
+    y2 = _relabel(data3.y.reshape(-1, 1), classes, reordered).ravel()
+    L2 = _frame(_relabel(data3.L, classes, reordered), reordered)
+    assert model.score(L2, y2) == expected
