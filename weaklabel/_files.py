@@ -18,7 +18,9 @@ did not write is deleted or replaced unasked.
 Temporary names
     ``.<target name>.<host>-<pid>-<random>.weaklabel-tmp<suffix>``: hidden,
     recognisable as weaklabel's, tied to the target, and naming the process
-    that writes it (``host`` is a hash of the host name).  Before each write,
+    that writes it (``host`` is a hash of the host name; a target name longer
+    than 120 bytes is cut and followed by a hash of it, so the temporary name
+    stays within the file system's 255 bytes).  Before each write,
     the stale temporary files and folders of the same target are swept: those
     of a process on this host that no longer runs (for example one killed with
     ``kill -9``), and the ``.<name>.<16 hex>.tmp<suffix>`` files of earlier
@@ -86,14 +88,32 @@ _SIGNALS = tuple(
 # --------------------------------------------------------------- temporary names
 
 
+_MAX_STEM = 120
+"""Bytes of the target's name kept in a temporary name (names are limited to 255)."""
+
+
+def _stem(target: Path) -> str:
+    """The target's name as it appears in its temporary names (long ones shortened)."""
+    raw = os.fsencode(target.name)
+    if len(raw) <= _MAX_STEM:
+        return target.name
+    digest = hashlib.sha1(raw).hexdigest()[:8]
+    return f"{raw[: _MAX_STEM - 9].decode(errors='ignore')}~{digest}"
+
+
+def _suffix(target: Path) -> str:
+    return target.suffix if len(target.suffix) <= 32 else ""
+
+
 def _temp_path(target: Path) -> Path:
     token = secrets.token_hex(4)
-    name = f".{target.name}.{_HOST}-{os.getpid()}-{token}.{_TAG}{target.suffix}"
+    pid = os.getpid()
+    name = f".{_stem(target)}.{_HOST}-{pid}-{token}.{_TAG}{_suffix(target)}"
     return target.parent / name
 
 
 def _temp_pattern(target: Path) -> re.Pattern[str]:
-    name, suffix = re.escape(target.name), re.escape(target.suffix)
+    name, suffix = re.escape(_stem(target)), re.escape(_suffix(target))
     return re.compile(
         rf"^\.{name}\.(?:(?P<host>[0-9a-f]{{8}})-(?P<pid>\d+)-[0-9a-f]{{8}}\.{_TAG}"
         rf"|[0-9a-f]{{16}}\.tmp){suffix}$"
@@ -142,7 +162,7 @@ def _sweep(target: Path) -> None:
     if not _SWEEP.get():
         return
     pattern = _temp_pattern(target)
-    prefix = f".{target.name}."
+    prefix = f".{_stem(target)}."
     try:
         entries = list(os.scandir(target.parent))
     except OSError:

@@ -72,6 +72,23 @@ def test_a_write_sweeps_stale_temporaries_of_its_target_only(tmp_path):
     )
 
 
+def test_long_target_names_get_short_temporary_names(tmp_path):
+    long = "é" * 60 + "x" * 110 + ".parquet"  # 238 bytes: a legal name
+    target = tmp_path / long
+    seen = []
+    atomic_write(target, lambda tmp: seen.append(tmp.name) or tmp.write_text("a"))
+    assert len(os.fsencode(seen[0])) < 200
+    assert seen[0].endswith(".parquet")
+    assert is_temporary(seen[0], long)
+    assert not is_temporary(seen[0], "é" * 60 + "x" * 110 + "y.parquet")
+    stale = tmp_path / seen[0].replace(f"-{os.getpid()}-", f"-{_dead_pid()}-")
+    stale.write_text("left by a killed run")
+    with atomic_folder(tmp_path / ("d" * 250)) as tmp:
+        assert len(os.fsencode(tmp.name)) < 200
+    atomic_write(target, lambda tmp: tmp.write_text("b"))
+    assert listing(tmp_path) == sorted([long, "d" * 250])
+
+
 def test_no_sweep_skips_the_sweep(tmp_path):
     stale = tmp_path / _temp_name("a.txt", _dead_pid())
     stale.write_text("x")
