@@ -443,6 +443,16 @@ def _files_in(folder: Path) -> list[str]:
     return sorted(found)
 
 
+def _unknown_files(folder: Path) -> list[str]:
+    """Files in ``folder`` that its weaklabel marker does not list (all if none)."""
+    present = [f for f in _files_in(folder) if f != MARKER]
+    marker = _read_marker(folder)
+    if marker is None:
+        return present
+    listed = {str(f) for f in marker["files"]}
+    return [f for f in present if f not in listed]
+
+
 def _check_replaceable(target: Path, real: Path, overwrite: bool) -> None:
     """Refuse to replace a non-empty folder that is not weaklabel's own output."""
     if os.path.lexists(real) and not real.is_dir():
@@ -455,8 +465,7 @@ def _check_replaceable(target: Path, real: Path, overwrite: bool) -> None:
     present = [f for f in _files_in(real) if f != MARKER]
     if not present and all(p.name in _CLUTTER for p in real.iterdir()):
         return  # an empty folder (but for a desktop's clutter): nothing to lose
-    marker = _read_marker(real)
-    if marker is None:
+    if _read_marker(real) is None:
         raise FileExistsError(
             f"Refusing to write into {str(target)!r}: it is a folder that weaklabel"
             f" did not write (no {MARKER} marker) and it is not empty (e.g."
@@ -464,7 +473,7 @@ def _check_replaceable(target: Path, real: Path, overwrite: bool) -> None:
             " Choose another output path, or pass overwrite=True (CLI: --overwrite)"
             " to replace the folder and everything in it."
         )
-    foreign = sorted(set(present) - {str(f) for f in marker["files"]})
+    foreign = _unknown_files(real)
     if foreign:
         raise FileExistsError(
             f"Refusing to replace {str(target)!r}: weaklabel wrote it, but it now"
@@ -473,6 +482,29 @@ def _check_replaceable(target: Path, real: Path, overwrite: bool) -> None:
             " them away, choose another output path, or pass overwrite=True (CLI:"
             " --overwrite) to replace the folder and everything in it."
         )
+
+
+def _dispose(old: Path, real: Path, overwrite: bool) -> None:
+    """Remove the replaced folder, unless files weaklabel did not write appeared
+    in it while this write ran: then keep it beside ``real`` and warn."""
+    foreign = [] if overwrite else _unknown_files(old)
+    if not foreign:
+        _remove_tree(old)
+        return
+    import time
+    import warnings
+
+    from weaklabel.exceptions import WeakLabelWarning
+
+    kept = real.with_name(f"{real.name}.replaced-{time.strftime('%Y%m%d-%H%M%S')}")
+    os.rename(old, kept)
+    warnings.warn(
+        f"Files weaklabel did not write appeared in {str(real)!r} while it was"
+        f" being rewritten ({', '.join(foreign[:3])}); the replaced folder is kept"
+        f" as {str(kept)!r}. Move what you need out of it, then delete it.",
+        WeakLabelWarning,
+        stacklevel=4,
+    )
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -494,13 +526,13 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
-def _swap_in(tmp: Path, real: Path) -> None:
-    """Put the folder ``tmp`` at ``real``; the old ``real`` (if any) is removed."""
+def _swap_in(tmp: Path, real: Path, overwrite: bool) -> None:
+    """Put the folder ``tmp`` at ``real``; dispose of the old ``real`` (if any)."""
     if not os.path.lexists(real):
         os.rename(tmp, real)
         return
     if _exchange(tmp, real):  # now tmp holds the old folder
-        _remove_tree(tmp)
+        _dispose(tmp, real, overwrite)
         return
     # Two renames: between them nothing is at ``real`` (never a mix); a crash
     # there leaves the old folder under a stale temporary name, swept later.
@@ -509,7 +541,7 @@ def _swap_in(tmp: Path, real: Path) -> None:
     try:
         os.rename(real, old)
         os.rename(tmp, real)
-        _remove_tree(old)
+        _dispose(old, real, overwrite)
     finally:
         _unregister(old)
 
@@ -585,7 +617,7 @@ def atomic_folder(
             if mode is not None:
                 os.chmod(tmp, mode)
             _fsync_path(tmp)
-            _swap_in(tmp, real)
+            _swap_in(tmp, real, overwrite)
             _fsync_path(real.parent)
         except BaseException as exc:
             _remove_tree(tmp)

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from weaklabel import _files
 from weaklabel._files import MARKER, atomic_folder, atomic_write, is_temporary
+from weaklabel.exceptions import WeakLabelWarning
 
 POSIX = pytest.mark.skipif(os.name != "posix", reason="POSIX signals and modes")
 
@@ -338,6 +339,27 @@ def test_atomic_folder_refuses_what_it_did_not_write(tmp_path):
         pass
     assert (tmp_path / "f").read_text() == "x"
     assert listing(tmp_path) == ["data", "f"]
+
+
+@pytest.mark.parametrize("exchange", [True, False])
+def test_files_added_during_the_write_are_kept(tmp_path, monkeypatch, exchange):
+    if not exchange:
+        monkeypatch.setattr(_files, "_exchange", lambda a, b: False)
+    out = tmp_path / "out"
+    with atomic_folder(out) as tmp:
+        (tmp / "part.0").write_text("old")
+
+    def rewrite() -> None:
+        with atomic_folder(out) as tmp:
+            (tmp / "part.0").write_text("new")
+            (out / "notes.txt").write_text("mine")  # the user, meanwhile
+
+    with pytest.warns(WeakLabelWarning, match=r"notes\.txt.*kept as"):
+        rewrite()
+    assert (out / "part.0").read_text() == "new"
+    (kept,) = (p for p in tmp_path.iterdir() if p.name.startswith("out.replaced-"))
+    assert (kept / "notes.txt").read_text() == "mine"
+    assert listing(tmp_path) == sorted(["out", kept.name])
 
 
 def test_atomic_folder_takes_an_empty_folder(tmp_path):
