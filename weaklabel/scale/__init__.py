@@ -16,25 +16,30 @@ The pipeline, one pass over the data per step:
    a single key that every partition's task depends on: each worker
    deserialises it once, not once per partition or row.
 2. :func:`write_votes_dask` writes the votes as a Parquet dataset, one file
-   per partition, each written to a temporary name and renamed, so a worker
-   killed mid-write leaves no partial file and Dask's retry writes the same
-   file again; a re-run after an interruption yields the same folder.
+   per partition, into a hidden temporary folder that replaces the output
+   folder only when complete (``weaklabel._files.atomic_folder``): an
+   interrupted run leaves the earlier output whole, never a mix; a folder
+   weaklabel did not write is refused unless ``overwrite=True``.  Each file
+   is itself written to a temporary name and renamed, so a worker killed
+   mid-write leaves no partial file and Dask's retry writes it again.
 3. :func:`fit_dask` reduces the votes to their distinct *patterns* with
    counts — each partition packs its rows into integer keys and counts them,
    and the tables are merged by a tree of groupby-sums — and fits the label
    model on that (small) table with ``sample_weight=counts``: the same
    sufficient statistics as fitting on all rows.  An
    :class:`~weaklabel.label_model.OnlineLabelModel` is instead fed one
-   partition's pattern table at a time through ``partial_fit``, for data
-   whose distinct patterns are too many for memory.
+   partition's pattern table at a time (its ``fit_chunks``), for data whose
+   distinct patterns are too many for memory.
 4. :func:`predict_dask` maps ``predict_proba`` over the partitions and
    :func:`write_soft_labels_dask` writes one soft-label file per partition,
-   in the format of :func:`weaklabel.io.write_soft_labels`, so that
-   ``pd.read_parquet(folder)`` returns the same columns and values as the
-   pandas engine's single file.
+   in the format of :func:`weaklabel.io.write_soft_labels` (into a folder
+   swapped in whole, as in step 2), so that ``pd.read_parquet(folder)``
+   returns the same columns and values as the pandas engine's single file.
 
 :func:`label_dask` runs all of it from files (``weaklabel label --engine
-dask``).  See ``docs/scale.md`` for the memory each path needs.
+dask``).  One module per job: ``_cluster`` (the extra, the scheduler),
+``_io`` (partitioned files), ``_apply``, ``_fit``, ``_predict`` and
+``_pipeline``.  See ``docs/scale.md`` for the memory each path needs.
 """
 
 from weaklabel.scale._apply import apply_dask
