@@ -4,7 +4,9 @@ Starts ``weaklabel app --demo`` (the bundled YouTube comments and example LFs)
 on a free loopback port, labels three rows with the keyboard, tries a keyword
 rule and accepts it, refits, checks the overview's counts changed, then
 restarts the server and checks the labels are still there.  Screenshots of
-every page go to docs/images/ (look at them when the pages change).
+every page are taken; ``WEAKLABEL_SCREENSHOTS=docs/images`` keeps them there
+for the docs (look at them when the pages change), else they go to a
+temporary folder.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ pytest.importorskip("fastapi", reason="the workbench needs the app extra")
 sync_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(),
@@ -101,7 +102,8 @@ def _count(page: object, selector: str) -> int:
 
 
 def test_the_loop_in_a_browser(tmp_path: Path, browser: object) -> None:
-    IMAGES.mkdir(parents=True, exist_ok=True)
+    images = Path(os.environ.get("WEAKLABEL_SCREENSHOTS", tmp_path / "shots"))
+    images.mkdir(parents=True, exist_ok=True)
     project = tmp_path / "project.sqlite"
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -126,12 +128,12 @@ def test_the_loop_in_a_browser(tmp_path: Path, browser: object) -> None:
         )
         assert (labeled0, rules0) == (0, 0)
         page.wait_for_selector("#report svg", timeout=60_000)
-        page.screenshot(path=str(IMAGES / "app-overview.png"), full_page=False)
+        page.screenshot(path=str(images / "app-overview.png"), full_page=False)
 
         # label three rows with the keyboard: 2 = spam, 1 = ham, 2 = spam
         page.goto(base + "/label")
         page.wait_for_selector("#label-row:not([hidden])", timeout=30_000)
-        page.screenshot(path=str(IMAGES / "app-label.png"))
+        page.screenshot(path=str(images / "app-label.png"))
         for key in ("2", "1", "2"):
             before = page.inner_text("#label-position")
             page.keyboard.press(key)
@@ -149,7 +151,7 @@ def test_the_loop_in_a_browser(tmp_path: Path, browser: object) -> None:
         page.select_option("#rule-label", "1")
         page.wait_for_selector("#preview-stats", timeout=10_000)
         assert "fires on" in page.inner_text("#preview-stats")
-        page.screenshot(path=str(IMAGES / "app-rules.png"))
+        page.screenshot(path=str(images / "app-rules.png"))
         page.fill("#rule-name", "kw_giveaway")
         page.click("#rule-accept")
         page.wait_for_selector("#rules-table td:has-text('kw_giveaway')")
@@ -158,7 +160,7 @@ def test_the_loop_in_a_browser(tmp_path: Path, browser: object) -> None:
         page.goto(base + "/rows?lf=kw_giveaway")
         assert "rows" in page.inner_text("#row-count")
         page.goto(base + "/rows?text=check+out")
-        page.screenshot(path=str(IMAGES / "app-rows.png"))
+        page.screenshot(path=str(images / "app-rows.png"))
 
         # refit from the overview, wait for the job, check the counts moved
         page.goto(base + "/")
@@ -170,7 +172,7 @@ def test_the_loop_in_a_browser(tmp_path: Path, browser: object) -> None:
         assert _count(page, "#n-labeled") == 3
         assert _count(page, "#n-rules") == 1
         page.goto(base + "/export")
-        page.screenshot(path=str(IMAGES / "app-export.png"))
+        page.screenshot(path=str(images / "app-export.png"))
         assert errors == []
     finally:
         _stop(proc)
