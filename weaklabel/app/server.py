@@ -286,6 +286,10 @@ def create_app(workbench: Workbench, settings: AppSettings | None = None) -> Any
     async def api_preview(kind: str, pattern: str, label: str) -> Any:
         return wb.preview_rule(kind, pattern, label).as_dict()
 
+    @app.get("/api/rules/suggestions")
+    async def api_suggestions(n: int = 10) -> Any:
+        return {"suggestions": wb.suggested_rules(min(max(n, 1), 50))}
+
     @app.get("/api/rules")
     async def api_rules() -> Any:
         return {"rules": [vars(r) for r in wb.project.rules()]}

@@ -570,6 +570,36 @@ class Workbench:
             started=started,
         )
 
+    def suggested_rules(self, n: int = 10) -> list[dict[str, Any]]:
+        """Rules proposed from the labeled rows (:func:`weaklabel.active.suggest_lfs`).
+
+        Each with its precision on the labeled rows, coverage, the rows it
+        adds and its conflicts with the current LFs; none before a few rows
+        are labeled.
+        """
+        from weaklabel.active.suggest_lfs import suggest_lfs
+
+        y = self.gold()
+        if (y >= 0).sum() < 2:
+            return []
+        with self._lock:
+            L = self._L
+        table = suggest_lfs(
+            self.text,
+            y,
+            list(self.classes),
+            L=L if L.shape[1] else None,
+            max_candidates=int(n),
+            column=self.text_column,
+        )
+        taken = set(self.names)
+        out: list[dict[str, Any]] = []
+        for record in table.to_dict("records"):
+            if record["name"] in taken:
+                continue
+            out.append({str(k): _jsonable(v) for k, v in record.items()})
+        return out
+
     def accept_rule(
         self, name: str, kind: str, pattern: str, label: object, author: str = "user"
     ) -> Rule:

@@ -166,3 +166,20 @@ def test_access_token_when_set(wb: Workbench) -> None:
     auth = {"Authorization": "Bearer secret-token"}
     assert other.get("/api/overview", headers=auth).status_code == 200
     assert other.get("/api/overview", params={"token": "nope"}).status_code == 401
+
+
+def test_suggested_rules(client: TestClient, wb: Workbench) -> None:
+    assert client.get("/api/rules/suggestions").json() == {"suggestions": []}
+    for position, label in [(4, 1), (10, 1), (0, 1), (1, 0), (2, 0), (7, 0)]:
+        _post(client, "/api/labels", {"position": position, "label": label})
+    found = client.get("/api/rules/suggestions").json()["suggestions"]
+    assert found, "six labeled rows give at least one suggestion"
+    names = {s["name"] for s in found}
+    assert not names & set(wb.names)  # never an LF the project already has
+    for s in found:
+        preview = client.get(
+            "/api/rules/preview",
+            params={"kind": s["kind"], "pattern": s["pattern"], "label": s["label"]},
+        ).json()
+        # the preview counts the same rows as the suggestion's coverage
+        assert preview["n_fired"] == round(s["coverage"] * 12)

@@ -186,9 +186,30 @@
     });
     document.querySelectorAll(".rule-remove").forEach((b) => b.addEventListener("click", () =>
       post("/api/rules/" + encodeURIComponent(b.dataset.name) + "/delete").then(() => location.reload())));
-    document.querySelectorAll(".suggestion-try").forEach((b) => b.addEventListener("click", () => {
-      kind.value = b.dataset.kind; pattern.value = b.dataset.pattern; labelSel.value = b.dataset.label;
-      name.value = b.dataset.name || ""; update();
-    }));
+    const sugg = document.getElementById("suggestions");
+    get(sugg.dataset.src).then((d) => {
+      if (!d.suggestions.length) {
+        sugg.replaceChildren(el("p", { class: "muted" }, "No suggestion yet: label a few rows (Label page) and come back."));
+        return;
+      }
+      const t = el("table", { id: "suggestions-table" });
+      t.appendChild(el("tr")).append(el("th", {}, "rule"), el("th", {}, "class"), el("th", {}, "precision on labeled"),
+        el("th", {}, "labeled rows"), el("th", {}, "coverage"), el("th", {}, ""));
+      for (const s of d.suggestions) {
+        const tr = t.appendChild(el("tr"));
+        const rule = el("td");
+        rule.append(el("code", {}, s.pattern), " (" + s.kind + ")");
+        const btn = el("button", { type: "button", class: "suggestion-try" }, "try");
+        btn.addEventListener("click", () => {
+          kind.value = s.kind; pattern.value = s.pattern;
+          labelSel.value = String(classes.indexOf(s.label)); name.value = s.name; update();
+          window.scrollTo(0, 0);
+        });
+        const act = el("td"); act.append(btn);
+        tr.append(rule, el("td", {}, s.label), el("td", {}, Number(s.precision).toFixed(2)),
+          el("td", {}, s.support), el("td", {}, (100 * s.coverage).toFixed(2) + "%"), act);
+      }
+      sugg.replaceChildren(t);
+    }).catch((e) => sugg.replaceChildren(el("p", { class: "error" }, e.message)));
   }
 })();
