@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hmac
 import io
-import json
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -334,8 +333,13 @@ def create_app(workbench: Workbench, settings: AppSettings | None = None) -> Any
 
     @app.get("/export/rules.json")
     async def export_rules() -> Any:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = wb.write_rules(Path(tmp) / "rules.json")
+            content = path.read_bytes()
         return Response(
-            json.dumps(wb.rules_document(), indent=2),
+            content,
             media_type="application/json",
             headers={"Content-Disposition": 'attachment; filename="rules.json"'},
         )

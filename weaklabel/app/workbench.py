@@ -687,21 +687,25 @@ class Workbench:
             rows, columns=["position", "id", "label", "author", "created"]
         )
 
-    def rules_document(self) -> dict[str, Any]:
-        """The accepted rules as a declarative rules document (JSON-ready)."""
-        return {
-            "classes": list(self.classes),
-            "text_column": self.text_column,
-            "rules": [
-                {
-                    "name": r.name,
-                    "kind": r.kind,
-                    "pattern": r.pattern,
-                    "label": self.classes[r.label],
-                }
-                for r in self.project.rules()
-            ],
-        }
+    def write_rules(self, path: str | Path) -> Path:
+        """Write the accepted rules as a rules file (``weaklabel.active.load_rules``).
+
+        The file is the one the suggested LFs use (format ``weaklabel-rules``),
+        so ``load_rules(path).apply(data)`` casts exactly the rules' votes.
+        """
+        from weaklabel.active.suggest_lfs import write_rules
+
+        rules = [
+            {
+                "name": r.name,
+                "kind": r.kind,
+                "pattern": r.pattern,
+                "label": self.classes[r.label],
+                "column": self.text_column,
+            }
+            for r in self.project.rules()
+        ]
+        return write_rules(path, rules, list(self.classes))
 
 
 def _jsonable(value: Any) -> Any:

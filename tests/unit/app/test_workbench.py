@@ -179,11 +179,20 @@ def test_export(wb: Workbench) -> None:
     assert list(soft.columns[:2]) == ["proba_ham", "proba_spam"]
     gold = wb.gold_frame()
     assert gold[["position", "label"]].values.tolist() == [[3, "spam"]]
-    doc = wb.rules_document()
-    assert doc["classes"] == ["ham", "spam"]
-    assert doc["rules"] == []
 
 
 def test_missing_text_column(data_file: Path, lf_file: Path, tmp_path: Path) -> None:
     with pytest.raises(WeakLabelError, match="no column 'body'"):
         Workbench(data_file, lf_file, tmp_path / "p.sqlite", text_column="body")
+
+
+def test_exported_rules_load_as_the_same_lfs(wb: Workbench, tmp_path: Path) -> None:
+    from weaklabel.active.suggest_lfs import load_rules
+
+    wb.accept_rule("kw_free", "keyword", "FREE", "spam")
+    wb.accept_rule("re_song", "regex", r"SONG\b", "ham")
+    path = wb.write_rules(tmp_path / "rules.json")
+    registry = load_rules(path)
+    assert registry.classes == ("ham", "spam")
+    votes = registry.apply(wb.frame)
+    assert votes.to_numpy().tolist() == wb.votes[:, -2:].tolist()
