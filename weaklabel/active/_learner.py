@@ -215,14 +215,15 @@ class ActiveLearner(BaseEstimator):
         base_proba = self._base_proba_
         model, proba, refitted = base, base_proba, False
         if gold is not None and self.refit != "never":
-            with_gold = clone(template).fit(L, gold)
-            gold_proba = np.asarray(with_gold.predict_proba(L), dtype=np.float64)
-            has = self.gold_ >= 0
-            truth = self.gold_[has]
-            right_gold = float((gold_proba[has].argmax(axis=1) == truth).mean())
-            right_base = float((base_proba[has].argmax(axis=1) == truth).mean())
-            if self.refit == "always" or right_gold >= right_base:
-                model, proba, refitted = with_gold, gold_proba, True
+            with_gold = self._fit_with_gold(template, L, gold)
+            if with_gold is not None:
+                gold_proba = np.asarray(with_gold.predict_proba(L), dtype=np.float64)
+                has = self.gold_ >= 0
+                truth = self.gold_[has]
+                right_gold = float((gold_proba[has].argmax(axis=1) == truth).mean())
+                right_base = float((base_proba[has].argmax(axis=1) == truth).mean())
+                if self.refit == "always" or right_gold >= right_base:
+                    model, proba, refitted = with_gold, gold_proba, True
         self.model_ = model
         self.model_proba_ = proba
         self.refitted_ = refitted
@@ -283,6 +284,35 @@ class ActiveLearner(BaseEstimator):
         self._base_proba_ = np.asarray(base.predict_proba(L), dtype=np.float64)
         self._base_cache = (key, base, self._base_proba_)
         return base
+
+    def _fit_with_gold(self, template: Any, L: Any, gold: Any) -> Any | None:
+        """The semi-supervised refit; a learned gold weight is reused a while.
+
+        ``LabelModel(gold_weight="auto")`` cross-validates the gold rows'
+        weight (about 20 fits).  In a labeling loop the gold grows by a batch
+        per round, so the weight it chose is reused (passed as a number) until
+        the gold has grown by half since it was chosen; only then is it
+        chosen again.  This keeps a round interactive on large data.  Returns
+        None when the reused weight is 0 (the fit would be the one without
+        gold).
+        """
+        model = clone(template)
+        n_gold = int((np.asarray(gold) >= 0).sum())
+        params = model.get_params(deep=False)
+        cache = getattr(self, "_weight_cache", None)
+        key = self._base_cache[0]
+        if params.get("gold_weight") == "auto":
+            if cache is not None and cache[0] == key and n_gold < 1.5 * cache[1]:
+                if cache[2] == 0.0:  # the gold was left out: that is the base fit
+                    return None
+                model.set_params(gold_weight=cache[2])
+                return model.fit(L, gold)
+            model.fit(L, gold)
+            weight = getattr(model, "gold_weight_", None)
+            if weight is not None:
+                self._weight_cache = (key, n_gold, float(weight))
+            return model
+        return model.fit(L, gold)
 
     # ----------------------------------------------------------- suggest
     def _check_fitted(self) -> None:
@@ -429,13 +459,29 @@ class ActiveLearner(BaseEstimator):
     ) -> IntArray:
         """Greedy batch: a pattern's later picks score as if the earlier were labelled."""
         patterns = self.pattern_
-        # rows of each pattern in ranked order (a queue per pattern)
+        # Only the n patterns whose best rows rank highest can be picked: a
+        # later pick from a pattern never scores above its first.  Keep those
+        # patterns' best n rows each, in ranked order (a queue per pattern).
+        ranked_patterns = patterns[order]
+        uniq, first = np.unique(ranked_patterns, return_index=True)
+        top = uniq[np.argsort(first, kind="stable")[:n]]
+        sub = order[np.isin(ranked_patterns, top)]
+        p_sub = patterns[sub]
+        by_pattern = np.argsort(p_sub, kind="stable")
+        sorted_p = p_sub[by_pattern]
+        starts = np.flatnonzero(np.r_[True, sorted_p[1:] != sorted_p[:-1]])
+        rank = np.arange(sorted_p.size) - np.repeat(
+            starts, np.diff(np.r_[starts, sorted_p.size])
+        )
+        keep = np.zeros(sub.size, dtype=bool)
+        keep[by_pattern[rank < n]] = True
         queues: dict[int, list[int]] = {}
-        for r in order.tolist():
+        for r in sub[keep].tolist():
             queues.setdefault(int(patterns[r]), []).append(r)
+        n_all = np.bincount(patterns[order], minlength=self._Q.shape[0])
         best = {p: score[q[0]] for p, q in queues.items()}
         picks = dict.fromkeys(queues, 0)
-        n_open = {p: float(len(q)) for p, q in queues.items()}
+        n_open = {p: float(n_all[p]) for p in queues}
         gold = self._gold_counts.sum(axis=1)
         s = float(self.prior_strength)
         out: list[int] = []

@@ -155,3 +155,20 @@ def test_kcenter_on_sparse_features_spreads_the_batch(data) -> None:  # type: ig
     rows = learner.suggest(6)
     assert len(set(rows.tolist())) == 6
     assert {int(r) % 2 for r in rows} == {0, 1}
+
+
+def test_gold_weight_is_reused_until_the_gold_grows_by_half(data) -> None:  # type: ignore[no-untyped-def]
+    y = np.full(1500, -1)
+    y[:200] = data.y[:200]
+    learner = ActiveLearner(refit="always").fit(data.L, y)
+    assert learner.model_.get_params()["gold_weight"] == "auto"  # cross-validated
+    weight = learner.model_.gold_weight_
+    y[200:250] = data.y[200:250]  # 250 < 1.5 * 200: the weight is reused
+    learner.fit(data.L, y)
+    if weight == 0:
+        assert not learner.refitted_  # weight 0 is the fit without gold
+    else:
+        assert learner.model_.get_params()["gold_weight"] == weight
+    y[250:300] = data.y[250:300]  # 300 >= 1.5 * 200: chosen again
+    learner.fit(data.L, y)
+    assert learner.model_.get_params()["gold_weight"] == "auto"
