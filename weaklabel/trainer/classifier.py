@@ -27,7 +27,7 @@ from weaklabel._validation import (
     check_int_param,
     check_real_param,
 )
-from weaklabel.exceptions import NotFittedError
+from weaklabel.exceptions import ModelFileError, NotFittedError
 from weaklabel.trainer._data import (
     Features,
     SparseFeatures,
@@ -42,7 +42,9 @@ from weaklabel.trainer._data import (
     voted_rows,
 )
 from weaklabel.trainer._persist import (
+    CONFIG_FILE,
     FITTED_ATTRS,
+    OPTIONAL_FITTED_ATTRS,
     ModuleSpec,
     build_network,
     read_model,
@@ -510,7 +512,10 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
             self.module_,
             params=self.get_params(deep=False),
             defaults=type(self)().get_params(deep=False),
-            fitted={name: getattr(self, name) for name in FITTED_ATTRS},
+            fitted={
+                name: getattr(self, name)
+                for name in (*FITTED_ATTRS, *OPTIONAL_FITTED_ATTRS)
+            },
         )
 
     @classmethod
@@ -542,17 +547,54 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
         NoiseAwareClassifier
         """
         config, state = read_model(path)
-        net, module = build_network(config, state, module)
-        params = dict(config["params"])
+        clf = cls._from_params(config["params"], Path(path) / CONFIG_FILE)
         if device is not None:
-            params["device"] = str(device)
-        clf = cls(module=module, **params)
+            clf.device = str(device)
+        net, module = build_network(config, state, module, path)
+        clf.module = module
         clf.device_ = _resolve_device(clf.device)
         clf.module_ = net.to(clf.device_).eval()
         clf.criterion_ = make_loss(clf.loss, clf.loss_params)
         for name in FITTED_ATTRS:
             setattr(clf, name, config[name])
+        for name, default in OPTIONAL_FITTED_ATTRS.items():
+            setattr(clf, name, config.get(name, default()))
         clf.classes_ = np.arange(clf.n_classes_)
+        return clf
+
+    @classmethod
+    def _from_params(cls, params: Mapping[str, Any], path: Path) -> Self:
+        """An unfitted classifier with the saved parameters, each one checked."""
+        known = set(cls().get_params(deep=False)) - {"module"}
+        for name in params:
+            if name not in known:
+                raise ModelFileError(
+                    f"{str(path)!r} is not a valid NoiseAwareClassifier file"
+                    f" (attribute 'params.{name}'): {_OWNER} has no parameter"
+                    f" {name!r}. Train and save the model again.",
+                    path=str(path),
+                    attribute=f"params.{name}",
+                )
+        try:
+            clf = cls(**params)
+            clf._check_params()
+            for name in ("random_state", "device"):
+                value = getattr(clf, name)
+                kind = int if name == "random_state" else str
+                if value is not None and (
+                    not isinstance(value, kind) or isinstance(value, bool)
+                ):
+                    raise ValueError(
+                        f"The {name!r} parameter must be {kind.__name__} or None."
+                        f" Got {value!r} instead."
+                    )
+        except (TypeError, ValueError) as exc:
+            raise ModelFileError(
+                f"{str(path)!r} is not a valid NoiseAwareClassifier file"
+                f" (attribute 'params'): {exc} Train and save the model again.",
+                path=str(path),
+                attribute="params",
+            ) from exc
         return clf
 
     # ------------------------------------------------------------ private
