@@ -26,6 +26,8 @@ from weaklabel._validation import (
     check_class_names,
     check_votes,
     class_names_of,
+    default_class_names,
+    default_lf_names,
     lf_names_of,
 )
 from weaklabel.report._html import Section, _Context, page
@@ -148,17 +150,23 @@ def _context(
     from weaklabel.analysis import lf_summary, matrix_summary
     from weaklabel.label_model import LabelModel
 
-    V = np.asarray(check_votes(L, name="L"), dtype=np.int64)
+    import scipy.sparse as sp
+
+    checked = check_votes(L, name="L", accept_sparse=True)
+    if sp.issparse(checked):  # stores vote + 1: densify (the report is per row)
+        V = np.asarray(checked.toarray(), dtype=np.int64) - 1
+    else:
+        V = np.asarray(checked, dtype=np.int64)
     n, m = V.shape
     names = (
         lf_names_of(L)
         or list(getattr(model, "lf_names_in_", None) or [])
-        or [f"lf_{j}" for j in range(m)]
+        or default_lf_names(m)
     )
     found = classes or class_names_of(L) or getattr(model, "classes_", None)
     if found is None:
         k = int(getattr(model, "cardinality_", 0)) or max(int(V.max()) + 1, 2)
-        found = [str(c) for c in range(k)]
+        found = default_class_names(k)
     class_list = check_class_names(list(found))
     k = len(class_list)
     if V.max() >= k:

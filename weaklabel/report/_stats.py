@@ -51,13 +51,19 @@ def pairwise_rates(V: npt.NDArray[np.integer]) -> tuple[FloatArray, FloatArray]:
     ([[1.0, 0.5], [0.5, 1.0]], [[0.0, 0.33], [0.33, 0.0]])
     """
     V = np.asarray(V)
-    n, _ = V.shape
-    voted = (V != ABSTAIN).astype(np.float64)
-    both = voted.T @ voted
-    same = np.zeros_like(both)
-    for c in range(int(V.max()) + 1 if V.size else 0):
-        hit = np.equal(V, c).astype(np.float64)
-        same += hit.T @ hit
+    n, m = V.shape
+    k = int(V.max()) + 1 if V.size else 0
+    both = np.zeros((m, m))
+    same = np.zeros((m, m))
+    # blocks of rows keep the float copies small on millions of rows
+    step = max(1, (1 << 22) // max(m, 1))
+    for lo in range(0, n, step):
+        block = V[lo : lo + step]
+        voted = (block != ABSTAIN).astype(np.float32)
+        both += voted.T @ voted
+        for c in range(k):
+            hit = np.equal(block, c).astype(np.float32)
+            same += hit.T @ hit
     with np.errstate(invalid="ignore", divide="ignore"):
         agreement = np.where(both > 0, same / np.where(both > 0, both, 1), np.nan)
     conflict = (both - same) / max(n, 1)

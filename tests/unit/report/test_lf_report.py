@@ -147,3 +147,14 @@ def test_cli_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         main(["report", "--votes", str(tmp_path / "nope.parquet"), "--out", str(out)])
         == 1
     )
+
+
+def test_report_accepts_sparse_crowd_votes() -> None:
+    import scipy.sparse as sp
+
+    L, y = _votes_frame(200, 4)
+    dense = L.to_numpy()
+    sparse = sp.csr_array(dense + 1)  # weaklabel's sparse convention: vote + 1
+    page = lf_report(sparse, y, classes=["ham", "spam"])
+    assert page.count('<svg class="wl-plot"') >= 4
+    assert "<tr><th>rows</th><td>200</td></tr>" in page

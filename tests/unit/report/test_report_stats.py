@@ -90,3 +90,14 @@ def test_rows_to_look_at_orders_and_caps_patterns() -> None:
     assert r.conflicts.tolist() == [0, 1]  # three rows share one pattern: two kept
     assert r.least_confident.tolist() == [0, 1, 4, 3]  # all-abstain row 5 is not listed
     assert r.wrong_on_gold.tolist() == [3, 0]  # most confident mistake first
+
+
+def test_pairwise_rates_in_blocks_match_one_pass() -> None:
+    rng = np.random.default_rng(0)
+    V = rng.integers(-1, 3, size=(70_000, 70))  # more rows than one block holds
+    agree, conflict = pairwise_rates(V)
+    a, b = 3, 41
+    both = (V[:, a] >= 0) & (V[:, b] >= 0)
+    same = both & (V[:, a] == V[:, b])
+    assert agree[a, b] == pytest.approx(same.sum() / both.sum())
+    assert conflict[a, b] == pytest.approx((both & ~same).sum() / len(V))
