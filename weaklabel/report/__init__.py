@@ -147,14 +147,14 @@ def _context(
     classes: Sequence[str] | None,
     n_rows: int,
 ) -> _Context:
+    import scipy.sparse as sp
+
     from weaklabel.analysis import lf_summary, matrix_summary
     from weaklabel.label_model import LabelModel
 
-    import scipy.sparse as sp
-
     checked = check_votes(L, name="L", accept_sparse=True)
     if sp.issparse(checked):  # stores vote + 1: densify (the report is per row)
-        V = np.asarray(checked.toarray(), dtype=np.int64) - 1
+        V = np.asarray(sp.csr_array(checked).toarray(), dtype=np.int64) - 1
     else:
         V = np.asarray(checked, dtype=np.int64)
     n, m = V.shape

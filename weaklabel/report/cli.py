@@ -42,8 +42,7 @@ def add_gold_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from weaklabel.io import read_table
-    from weaklabel.io import read_votes
+    from weaklabel.io import read_table, read_votes
     from weaklabel.report import lf_report
 
     L = read_votes(args.votes)
