@@ -137,7 +137,10 @@ def pairwise_heatmaps_svg(
             if vmax is not None
             else max(float(np.nanmax(M)) if M.size else 0, 1e-9)
         )
-        im = ax.imshow(shown, cmap=cmap, vmin=0.0, vmax=top, aspect="equal")
+        import matplotlib
+
+        colors = matplotlib.colormaps[cmap].with_extremes(bad="#d9d9d9")
+        im = ax.imshow(shown, cmap=colors, vmin=0.0, vmax=top, aspect="equal")
         im.set_gid(f"{'agree' if vmax else 'conflict'}-image")
         ax.set_title(title)
         ax.set_xticks(range(m), labels, rotation=90, fontsize=size)
