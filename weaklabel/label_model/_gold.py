@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "CV_ROWS",
     "GOLD_SHARES",
     "MIN_GOLD_ROWS",
     "N_FOLDS",
@@ -51,6 +52,9 @@ FloatArray = npt.NDArray[np.float64]
 # Shares of the total weight given to the gold rows (besides weight 1).
 GOLD_SHARES = (0.35, 0.65, 0.9)
 N_FOLDS = 5
+# The cross-validation fits use every s-th unlabeled row of inputs of more
+# than twice this many rows (and every gold row).
+CV_ROWS = 32768
 # Fewer gold rows cannot tell a helpful weight from noise: fit without gold.
 MIN_GOLD_ROWS = 10
 # A candidate must beat the fit without gold by this many standard errors.

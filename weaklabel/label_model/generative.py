@@ -222,7 +222,8 @@ class LabelModel(BaseLabelModel):
         than 0 is kept only when it beats the fit without gold by more than
         one standard error, so gold the model cannot use is left out rather
         than allowed to hurt.  Fewer than 10 gold rows: 0.  Costs about 20
-        extra fits when gold is given.
+        extra fits when gold is given, on every s-th unlabeled row of inputs
+        of more than 65,536 rows (weighted s) and every gold row.
     max_fit_rows : int or None, default=131072
         Inputs of more than twice this many rows are fitted on every s-th
         row, ``s = ceil(n_samples / max_fit_rows)``, each weighted s (gold
@@ -601,7 +602,7 @@ class LabelModel(BaseLabelModel):
         sample_weight: npt.NDArray[np.float64] | None = None,
     ) -> None:
         del rng  # fitting is deterministic (majority-vote start)
-        L, y, sample_weight = self._fit_rows(L, y, sample_weight)
+        L, y, sample_weight = self._fit_rows(L, y, sample_weight, self.max_fit_rows)
         if y is None or not np.any(y >= 0):
             self._fit_ties(L, None, sample_weight)
             self.gold_weight_ = None
@@ -630,14 +631,14 @@ class LabelModel(BaseLabelModel):
         L: npt.NDArray[np.int32] | sp.csr_array,
         y: npt.NDArray[np.int64] | None,
         sample_weight: npt.NDArray[np.float64] | None,
+        cap: int | None,
     ) -> tuple[
         npt.NDArray[np.int32] | sp.csr_array,
         npt.NDArray[np.int64] | None,
         npt.NDArray[np.float64] | None,
     ]:
-        """The rows to fit on: every s-th row of a large input (max_fit_rows)."""
+        """The rows to fit on: every s-th row of an input of more than 2 cap."""
         n = L.shape[0]
-        cap = self.max_fit_rows
         if cap is None or self.learn_structure or n <= 2 * int(cap):
             return L, y, sample_weight
         step = -(-n // int(cap))  # ceil
@@ -662,9 +663,17 @@ class LabelModel(BaseLabelModel):
         sample_weight: npt.NDArray[np.float64] | None,
     ) -> list[tuple[float, float]]:
         """gold_weight="auto": cross-validated gold weights, best first (_gold)."""
-        rows = np.flatnonzero(y >= 0)
-        if rows.size < _gold.MIN_GOLD_ROWS:
+        if int(np.sum(y >= 0)) < _gold.MIN_GOLD_ROWS:
             return []
+        # the comparison runs on every s-th unlabeled row (weighted s) and
+        # every gold row: the final fit uses them all
+        cap = _gold.CV_ROWS
+        if self.max_fit_rows is not None:
+            cap = min(cap, int(self.max_fit_rows))
+        L, y_cv, sample_weight = self._fit_rows(L, y, sample_weight, cap)
+        assert y_cv is not None
+        y = y_cv
+        rows = np.flatnonzero(y >= 0)
         y_gold = y[rows]
         sw = np.ones(y.shape[0]) if sample_weight is None else sample_weight
         row_w = sw[rows]
