@@ -12,9 +12,10 @@ Nothing is pickled.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
 from weaklabel._validation import check_gold, default_class_names
-from weaklabel.exceptions import WeakLabelError
+from weaklabel.exceptions import ModelFileError, WeakLabelError
 from weaklabel.io import (
     atomic_write,
     proba_from_frame,
     read_soft_labels,
+    read_votes,
     soft_label_classes,
 )
+from weaklabel.typing import ABSTAIN
 
 __all__ = ["TextClassifier", "fit_text_classifier", "train_text_model"]
 
@@ -83,13 +86,145 @@ def _vectorizer_doc(vectorizer: TfidfVectorizer) -> dict[str, Any]:
     }
 
 
-def _vectorizer_from_doc(doc: dict[str, Any]) -> TfidfVectorizer:
-    params = dict(doc["params"])
-    params["ngram_range"] = tuple(params["ngram_range"])
-    vectorizer = TfidfVectorizer(**params)
-    vectorizer.vocabulary_ = dict(doc["vocabulary"])
-    vectorizer.idf_ = np.asarray(doc["idf"], dtype=np.float64)
+def _vectorizer_from_doc(doc: Any, path: Path, where: str) -> TfidfVectorizer:
+    """A fitted vectorizer from its saved document, every field checked first.
+
+    Only the parameters weaklabel writes are accepted, each with the values
+    it can write: no ``token_pattern``, ``preprocessor`` or other text that
+    would run as a regular expression or code, and n-grams of at most
+    :data:`_MAX_NGRAM` characters or words, so predict time stays bounded.
+    """
+    if not isinstance(doc, dict):
+        raise _fail(path, "expected an object", where.rstrip(".") or None)
+    for key in ("params", "vocabulary", "idf"):
+        if key not in doc:
+            raise _fail(path, "the field is missing", f"{where}{key}")
+    params = doc["params"]
+    if not isinstance(params, dict):
+        raise _fail(path, "expected an object", f"{where}params")
+    for key, value in params.items():
+        check = _PARAM_CHECKS.get(key)
+        if check is None:
+            raise _fail(
+                path,
+                f"weaklabel saves only the parameters {sorted(_PARAM_CHECKS)};"
+                f" {key!r} is not accepted from a file",
+                f"{where}params.{key}",
+            )
+        if not check(value):
+            raise _fail(path, f"invalid value {value!r}", f"{where}params.{key}")
+    vocabulary, idf = doc["vocabulary"], doc["idf"]
+    if not (
+        isinstance(vocabulary, dict)
+        and vocabulary
+        and all(
+            isinstance(i, int) and not isinstance(i, bool) for i in vocabulary.values()
+        )
+    ):
+        raise _fail(
+            path, "expected a non-empty object of term: column", f"{where}vocabulary"
+        )
+    columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(vocabulary))
+    if not np.array_equal(np.sort(columns), np.arange(len(vocabulary))):
+        raise _fail(
+            path,
+            f"the columns must be 0..{len(vocabulary) - 1}, each once",
+            f"{where}vocabulary",
+        )
+    if not (
+        isinstance(idf, list)
+        and len(idf) == len(vocabulary)
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in idf)
+    ):
+        raise _fail(
+            path,
+            f"expected {len(vocabulary)} numbers, one per vocabulary term",
+            f"{where}idf",
+        )
+    idf_arr = np.asarray(idf, dtype=np.float64)
+    if not (np.isfinite(idf_arr).all() and (idf_arr > 0).all()):
+        raise _fail(path, "weights must be finite and positive", f"{where}idf")
+    kwargs = dict(params)
+    if "ngram_range" in kwargs:
+        kwargs["ngram_range"] = tuple(kwargs["ngram_range"])
+    vectorizer = TfidfVectorizer(**kwargs)
+    vectorizer.vocabulary_ = dict(vocabulary)
+    vectorizer.idf_ = idf_arr
     return vectorizer
+
+
+_MAX_NGRAM = 10
+_MAX_TFIDF_BYTES = 1 << 30
+_MAX_DEPTH = 8
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+_PARAM_CHECKS: dict[str, Any] = {
+    "analyzer": lambda v: v in ("word", "char", "char_wb"),
+    "ngram_range": lambda v: (
+        isinstance(v, list)
+        and len(v) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in v)
+        and 1 <= v[0] <= v[1] <= _MAX_NGRAM
+    ),
+    "min_df": lambda v: _is_number(v) and v >= 0,
+    "max_features": lambda v: (
+        v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 1)
+    ),
+    "sublinear_tf": lambda v: isinstance(v, bool),
+    "strip_accents": lambda v: v in (None, "unicode", "ascii"),
+}
+"""The parameters a saved vectorizer may set, and the values each accepts."""
+
+
+def _fail(path: Path, problem: str, attribute: str | None = None) -> ModelFileError:
+    where = f" (attribute {attribute!r})" if attribute else ""
+    return ModelFileError(
+        f"{str(path)!r} is not a valid weaklabel text model file{where}: {problem}."
+        " Text models are written by TextClassifier.save (weaklabel train); train"
+        " and save the model again if this one was edited or damaged.",
+        path=str(path),
+        attribute=attribute,
+    )
+
+
+def _read_tfidf_doc(path: Path) -> dict[str, Any]:
+    """Parse tfidf.json with its size and nesting bounded."""
+    size = path.stat().st_size
+    if size > _MAX_TFIDF_BYTES:
+        raise _fail(path, f"it is {size} bytes, more than {_MAX_TFIDF_BYTES}")
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _fail(path, f"invalid JSON ({exc})") from exc
+    except RecursionError:
+        doc = None
+    if doc is None or not _depth_ok(doc):
+        raise _fail(path, f"lists or objects nest deeper than {_MAX_DEPTH} levels")
+    if not isinstance(doc, dict):
+        raise _fail(path, "expected a JSON object")
+    if doc.get("format") not in _FORMATS:
+        raise _fail(
+            path, f"format {doc.get('format')!r}, expected one of {_FORMATS}", "format"
+        )
+    return doc
+
+
+_FORMATS = ("weaklabel.textmodel/1", "weaklabel.textmodel/2")
+
+
+def _depth_ok(doc: Any) -> bool:
+    stack = [(doc, 1)] if isinstance(doc, (list, dict)) else []
+    while stack:
+        value, depth = stack.pop()
+        if depth > _MAX_DEPTH:
+            return False
+        items = value.values() if isinstance(value, dict) else value
+        stack.extend((v, depth + 1) for v in items if isinstance(v, (list, dict)))
+    return True
 
 
 class TextClassifier:
@@ -157,20 +292,70 @@ class TextClassifier:
         from weaklabel.trainer import NoiseAwareClassifier
 
         folder = Path(path)
+        tfidf = folder / "tfidf.json"
         try:
-            doc = json.loads((folder / "tfidf.json").read_text())
+            doc = _read_tfidf_doc(tfidf)
         except FileNotFoundError as exc:
             raise WeakLabelError(
                 f"{str(folder)!r} is not a weaklabel text model folder (no tfidf.json)."
             ) from exc
+        classes = doc.get("classes")
+        if not (
+            isinstance(classes, list)
+            and len(classes) >= 2
+            and all(isinstance(c, str) for c in classes)
+            and len(set(classes)) == len(classes)
+        ):
+            raise _fail(tfidf, "expected a list of 2 or more distinct names", "classes")
         vectorizer: FeatureUnion | TfidfVectorizer
-        if "vectorizers" in doc:  # format 2: a union of vectorizers
-            parts = [(d["name"], _vectorizer_from_doc(d)) for d in doc["vectorizers"]]
+        if doc["format"] == "weaklabel.textmodel/2":  # a union of vectorizers
+            docs = doc.get("vectorizers")
+            if not (isinstance(docs, list) and 1 <= len(docs) <= 8):
+                raise _fail(
+                    tfidf, "expected a list of 1 to 8 vectorizers", "vectorizers"
+                )
+            names = [d.get("name") if isinstance(d, dict) else None for d in docs]
+            if not all(isinstance(n, str) for n in names) or len(set(names)) < len(
+                names
+            ):
+                raise _fail(tfidf, "each needs a distinct name", "vectorizers")
+            parts = [
+                (n, _vectorizer_from_doc(d, tfidf, f"vectorizers[{i}]."))
+                for i, (n, d) in enumerate(zip(names, docs, strict=True))
+            ]
             vectorizer = FeatureUnion(parts)
+            width = sum(len(v.vocabulary_) for _, v in parts)
         else:  # format 1: one word vectorizer
-            vectorizer = _vectorizer_from_doc(doc)
+            vectorizer = _vectorizer_from_doc(doc, tfidf, "")
+            width = len(vectorizer.vocabulary_)
         classifier = NoiseAwareClassifier.load(folder / "classifier")
-        return cls(vectorizer, classifier, doc["classes"])
+        if classifier.n_features_in_ != width:
+            raise _fail(
+                tfidf,
+                f"its vocabularies have {width} terms but the classifier takes"
+                f" {classifier.n_features_in_} features",
+                "vocabulary",
+            )
+        if classifier.n_classes_ != len(classes):
+            raise _fail(
+                tfidf,
+                f"{len(classes)} class names for a classifier of"
+                f" {classifier.n_classes_} classes",
+                "classes",
+            )
+        return cls(vectorizer, classifier, classes)
+
+
+@contextlib.contextmanager
+def _one_torch_thread() -> Iterator[None]:
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _texts(texts: Sequence[str] | pd.Series) -> list[str]:
@@ -191,7 +376,11 @@ def fit_text_classifier(
     progress: bool = False,
     device: str | None = None,
 ) -> TextClassifier:
-    """Fit word and character TF-IDF + a one-hidden-layer MLP on soft labels.
+    """Fit word and character TF-IDF + the default linear head on soft labels.
+
+    The network trains on one torch thread (restored afterwards): a linear
+    head on sparse batches gains nothing from more, and on a busy machine
+    several threads waiting on each other made an SMS fit 40x slower.
 
     Parameters
     ----------
@@ -229,7 +418,8 @@ def fit_text_classifier(
     fit_kwargs: dict[str, Any] = {}
     if X_val is not None and y_val is not None:
         fit_kwargs = {"X_val": vectorizer.transform(_texts(X_val)), "y_val": y_val}
-    clf.fit(X, proba_arr, L=L, **fit_kwargs)
+    with _one_torch_thread():
+        clf.fit(X, proba_arr, L=L, **fit_kwargs)
     names = (
         list(classes)
         if classes is not None
@@ -243,6 +433,7 @@ def train_text_model(
     labels: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
     *,
+    votes: str | os.PathLike[str] | npt.ArrayLike | pd.DataFrame | None = None,
     text_column: str = "text",
     gold_column: str | None = None,
     max_epochs: int = 30,
@@ -260,6 +451,11 @@ def train_text_model(
         A soft-label file written by ``write_soft_labels`` / ``weaklabel label``.
     out_dir : path
         Folder the model is saved to.
+    votes : path, array-like or DataFrame of shape (n_samples, n_lfs), default=None
+        The vote matrix the soft labels came from (a votes file written by
+        ``weaklabel apply``, or the matrix): rows on which every LF abstained
+        are left out of training, and their count is reported.  Without it
+        every row is trained on.
     text_column : str, default="text"
     gold_column : str, default=None
         Column of gold labels (class names or indices; missing = unknown).  A
@@ -285,6 +481,17 @@ def train_text_model(
     texts = data[text_column]
     train_rows = np.arange(len(data))
     report: dict[str, Any] = {"rows": len(data), "classes": ", ".join(classes)}
+    L = None
+    if votes is not None:
+        if isinstance(votes, (str, os.PathLike)):
+            votes = read_votes(votes)
+        L = np.asarray(votes.to_numpy() if isinstance(votes, pd.DataFrame) else votes)
+        if L.ndim != 2 or L.shape[0] != len(data):
+            raise WeakLabelError(
+                f"The votes have shape {L.shape} but the data has {len(data)} rows;"
+                " pass the vote matrix of these rows (weaklabel apply)."
+            )
+        report["rows with no vote (left out)"] = int((L == ABSTAIN).all(axis=1).sum())
     X_val = y_val = None
     if gold_column is not None:
         if gold_column not in data.columns:
@@ -304,6 +511,7 @@ def train_text_model(
         texts.iloc[train_rows],
         proba[train_rows],
         classes=classes,
+        L=None if L is None else L[train_rows],
         X_val=X_val,
         y_val=y_val,
         max_epochs=max_epochs,
