@@ -17,7 +17,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "weaklabel"
 
 # Stages in the order data flows.  A module may import modules of its own
 # stage or an earlier one, never a later one.  Matching is by the longest
-# prefix; a subpackage not listed here (a new wing) is a "wing".
+# prefix; a private top-level module not listed here (``weaklabel._name``) is
+# infrastructure, in the foundation (so it may import only foundation
+# modules); any other module not listed (a new wing) is a "wing".
 STAGES: list[tuple[str, tuple[str, ...]]] = [
     (
         "foundation",
@@ -26,6 +28,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
             "weaklabel.typing",
             "weaklabel.exceptions",
             "weaklabel._files",
+            "weaklabel._json",
             "weaklabel._version",
             "weaklabel.metrics",
         ),
@@ -130,7 +133,9 @@ def _graph() -> dict[str, set[str]]:
 def _stage(module: str) -> int:
     if module.rpartition(".")[2] == "cli":
         return STAGE_NAMES.index("front")
-    best, best_len = STAGE_NAMES.index("wings"), -1
+    private_top = module.count(".") == 1 and module.split(".")[1].startswith("_")
+    best = STAGE_NAMES.index("foundation" if private_top else "wings")
+    best_len = -1
     for index, (_, prefixes) in enumerate(STAGES):
         for prefix in prefixes:
             exact_only = prefix == "weaklabel"
@@ -216,6 +221,8 @@ def test_no_backward_import_between_stages() -> None:
         ("weaklabel", "foundation"),
         ("weaklabel.label_model._base", "label_model"),
         ("weaklabel.report", "wings"),
+        ("weaklabel._json", "foundation"),
+        ("weaklabel._validation", "validation"),
         ("weaklabel.report.cli", "front"),
         ("weaklabel.scale.io", "end_model"),
         ("weaklabel.lf_helpers", "lfs"),
