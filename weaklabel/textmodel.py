@@ -25,6 +25,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
+from weaklabel._json import JSONFileError, read_bounded_json
 from weaklabel._validation import check_gold, default_class_names
 from weaklabel.exceptions import ModelFileError, WeakLabelError
 from weaklabel.io import (
@@ -193,17 +194,10 @@ def _fail(path: Path, problem: str, attribute: str | None = None) -> ModelFileEr
 
 def _read_tfidf_doc(path: Path) -> dict[str, Any]:
     """Parse tfidf.json with its size and nesting bounded."""
-    size = path.stat().st_size
-    if size > _MAX_TFIDF_BYTES:
-        raise _fail(path, f"it is {size} bytes, more than {_MAX_TFIDF_BYTES}")
     try:
-        doc = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _fail(path, f"invalid JSON ({exc})") from exc
-    except RecursionError:
-        doc = None
-    if doc is None or not _depth_ok(doc):
-        raise _fail(path, f"lists or objects nest deeper than {_MAX_DEPTH} levels")
+        doc = read_bounded_json(path, max_bytes=_MAX_TFIDF_BYTES, max_depth=_MAX_DEPTH)
+    except JSONFileError as exc:
+        raise _fail(path, str(exc)) from exc
     if not isinstance(doc, dict):
         raise _fail(path, "expected a JSON object")
     if doc.get("format") not in _FORMATS:
@@ -214,17 +208,6 @@ def _read_tfidf_doc(path: Path) -> dict[str, Any]:
 
 
 _FORMATS = ("weaklabel.textmodel/1", "weaklabel.textmodel/2")
-
-
-def _depth_ok(doc: Any) -> bool:
-    stack = [(doc, 1)] if isinstance(doc, (list, dict)) else []
-    while stack:
-        value, depth = stack.pop()
-        if depth > _MAX_DEPTH:
-            return False
-        items = value.values() if isinstance(value, dict) else value
-        stack.extend((v, depth + 1) for v in items if isinstance(v, (list, dict)))
-    return True
 
 
 class TextClassifier:

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from weaklabel._files import atomic_write
+from weaklabel._json import JSONFileError, read_bounded_json
 from weaklabel.exceptions import ModelFileError
 from weaklabel.trainer.modules import BUILTIN_MODULES
 
@@ -97,18 +98,16 @@ def read_model(
     src = Path(path)
     cfg_path = src / CONFIG_FILE
     try:
-        size = cfg_path.stat().st_size
+        config = read_bounded_json(
+            cfg_path, max_bytes=MAX_CONFIG_BYTES, max_depth=MAX_DEPTH
+        )
     except FileNotFoundError:
         raise FileNotFoundError(
             f"{cfg_path} not found; pass the directory that"
             " NoiseAwareClassifier.save wrote."
         ) from None
-    if size > MAX_CONFIG_BYTES:
-        raise _fail(
-            cfg_path,
-            f"it is {size} bytes, more than the {MAX_CONFIG_BYTES} a config can be",
-        )
-    config = _parse_json(cfg_path)
+    except JSONFileError as exc:
+        raise _fail(cfg_path, str(exc)) from exc
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         found = config.get("format") if isinstance(config, dict) else None
         raise _fail(
@@ -200,33 +199,6 @@ def _fail(path: Path, problem: str, attribute: str | None = None) -> ModelFileEr
         path=str(path),
         attribute=attribute,
     )
-
-
-def _parse_json(path: Path) -> Any:
-    try:
-        doc = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _fail(path, f"invalid JSON ({exc})") from exc
-    except RecursionError:  # the decoder's own limit, before ours
-        doc = _TOO_DEEP
-    if doc is _TOO_DEEP or not _depth_ok(doc):
-        raise _fail(path, f"lists or objects nest deeper than {MAX_DEPTH} levels")
-    return doc
-
-
-_TOO_DEEP = object()
-
-
-def _depth_ok(doc: Any) -> bool:
-    """Whether lists and objects nest at most MAX_DEPTH deep (no recursion)."""
-    stack = [(doc, 1)] if isinstance(doc, (list, dict)) else []
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return False
-        items = value.values() if isinstance(value, dict) else value
-        stack.extend((v, depth + 1) for v in items if isinstance(v, (list, dict)))
-    return True
 
 
 def _is_int(value: Any, low: int) -> bool:
