@@ -72,3 +72,21 @@ def test_input_tensor_already_on_cuda():
     Xt = torch.from_numpy(X).cuda()
     clf = NoiseAwareClassifier(max_epochs=5, random_state=0).fit(Xt, soft)
     assert clf.score(Xt, y) > 0.8
+
+
+def test_sparse_batches_self_training_and_class_weight_on_cuda():
+    X, soft, y = make_data()
+    X[X < 0.5] = 0.0
+    L = np.where(np.abs(X[:, :1]) > 0.5, 1, -1)  # a third of the rows get no vote
+    kw = {
+        "max_epochs": 5,
+        "random_state": 0,
+        "self_training_rounds": 2,
+        "self_training_threshold": 0.6,
+        "class_weight": "balanced",
+    }
+    gpu = NoiseAwareClassifier(device="cuda", **kw).fit(sp.csr_array(X), soft, L=L)
+    cpu = NoiseAwareClassifier(device="cpu", **kw).fit(sp.csr_array(X), soft, L=L)
+    assert gpu.self_training_history_[0]["n_added"] > 0
+    assert (gpu.predict(sp.csr_array(X)) == cpu.predict(sp.csr_array(X))).mean() > 0.97
+    assert gpu.score(sp.csr_array(X), y) > 0.7
