@@ -251,9 +251,10 @@ class Project:
         self, name: str, kind: str, pattern: str, label: int, author: str = "user"
     ) -> Rule:
         """Store an accepted rule; its name must be new in the project."""
-        if kind not in ("keyword", "regex"):
+        if kind not in ("keyword", "regex", "zero_shot"):
             raise ProjectError(
-                f"A rule's kind must be 'keyword' or 'regex'; got {kind!r}."
+                f"A rule's kind must be 'keyword', 'regex' or 'zero_shot'; got"
+                f" {kind!r}."
             )
         label = _check_int(label, "label")
         created = time.time()

@@ -1,14 +1,16 @@
-"""Rules typed in the workbench: keyword and regex LFs, previewed before use.
+"""Rules typed in the workbench: keyword, regex and zero-shot LFs, previewed before use.
 
-A rule is an ordinary weaklabel LF (``keyword_lf`` or ``regex_lf`` on the
-text column), so its votes here are exactly the votes it casts once exported
-to a rules file and loaded by an ``LFRegistry``.
+A rule is an ordinary weaklabel LF on the text column: ``keyword_lf``,
+``regex_lf``, or ``zero_shot_lf`` (a description of the rule's class,
+compared with the other classes' names, voting only for the rule's class), so
+its votes here are exactly the votes it casts as an LF.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +23,41 @@ from weaklabel.typing import ABSTAIN
 
 __all__ = ["RulePreview", "preview_rule", "rule_lf", "rule_mask"]
 
-RULE_KINDS = ("keyword", "regex")
+RULE_KINDS = ("keyword", "regex", "zero_shot")
+
+
+class ColumnEmbeddings:
+    """An embedder that remembers the embeddings of one column of texts.
+
+    Zero-shot rules embed the whole text column; the first preview pays for
+    it, later previews and accepted rules reuse it.  Other texts (the class
+    descriptions) go to the wrapped embedder.
+
+    Parameters
+    ----------
+    embedder : Embedder
+        The model (``weaklabel.embed``'s protocol).
+    texts : list of str
+        The column.
+    """
+
+    def __init__(self, embedder: Any, texts: list[str]) -> None:
+        self._inner = embedder
+        self._texts = texts
+        self._X: npt.NDArray[np.float32] | None = None
+        self.name = str(embedder.name)
+        self.batch_size = 1 << 30  # the caller passes the column in one call
+
+    def embed(self, texts: Any) -> npt.NDArray[np.float32]:
+        """Embeddings of ``texts`` (the column's are computed once)."""
+        from weaklabel.embed import embed_texts
+
+        texts = list(texts)
+        if len(texts) == len(self._texts) and texts == self._texts:
+            if self._X is None:
+                self._X = embed_texts(self._inner, texts)
+            return self._X
+        return embed_texts(self._inner, texts)
 
 
 @dataclass
@@ -47,8 +83,25 @@ class RulePreview:
         return dict(vars(self))
 
 
-def rule_lf(name: str, kind: str, pattern: str, label: int, column: str) -> Any:
-    """The LF a rule stands for: ``keyword_lf`` or ``regex_lf`` on ``column``."""
+def rule_lf(
+    name: str,
+    kind: str,
+    pattern: str,
+    label: int,
+    column: str,
+    *,
+    classes: Sequence[str] = (),
+    embedder: Any = None,
+) -> Any:
+    """The LF a rule stands for, on ``column``.
+
+    ``keyword``: :func:`~weaklabel.lf_helpers.keyword_lf` (whole words,
+    case-insensitive); ``regex``: :func:`~weaklabel.lf_helpers.regex_lf`
+    (case-insensitive search); ``zero_shot``:
+    :func:`~weaklabel.embed.zero_shot_lf` with ``pattern`` describing class
+    ``label`` and every other class described by its name, voting only for
+    ``label`` (needs ``classes`` and the ``embed`` extra).
+    """
     from weaklabel.lf_helpers import keyword_lf, regex_lf
 
     if kind == "keyword":
@@ -56,6 +109,8 @@ def rule_lf(name: str, kind: str, pattern: str, label: int, column: str) -> Any:
             raise WeakLabelError("A keyword rule needs a non-empty keyword.")
         return keyword_lf(name, [pattern.strip()], label, column=column)
     if kind == "regex":
+        if not pattern:
+            raise WeakLabelError("A regex rule needs a non-empty pattern.")
         try:
             re.compile(pattern)
         except re.error as exc:
@@ -63,21 +118,54 @@ def rule_lf(name: str, kind: str, pattern: str, label: int, column: str) -> Any:
                 f"The regex {pattern!r} does not compile: {exc}. Fix the pattern"
                 " (Python 're' syntax)."
             ) from exc
-        if not pattern:
-            raise WeakLabelError("A regex rule needs a non-empty pattern.")
         return regex_lf(name, pattern, label, column=column)
+    if kind == "zero_shot":
+        if not pattern.strip():
+            raise WeakLabelError(
+                "A zero-shot rule needs a short description of its class, e.g."
+                " 'an advertisement for a channel or a product'."
+            )
+        try:
+            from weaklabel.embed import zero_shot_lf
+        except ImportError as exc:  # pragma: no cover - the embed extra is missing
+            raise WeakLabelError(
+                "Zero-shot rules need the embed extra: pip install 'weaklabel[embed]'."
+            ) from exc
+        names = list(classes)
+        descriptions: dict[str | int, str | Sequence[str]] = {
+            c: (pattern.strip() if i == label else c) for i, c in enumerate(names)
+        }
+        return zero_shot_lf(
+            name,
+            descriptions,
+            column=column,
+            embedder=embedder,
+            vote_for=[names[label]],
+        )
     raise WeakLabelError(
         f"A rule's kind must be one of {list(RULE_KINDS)}; got {kind!r}."
     )
 
 
 def rule_mask(
-    frame: pd.DataFrame, kind: str, pattern: str, column: str
+    frame: pd.DataFrame,
+    kind: str,
+    pattern: str,
+    label: int,
+    column: str,
+    *,
+    classes: Sequence[str] = (),
+    embedder: Any = None,
 ) -> npt.NDArray[np.bool_]:
     """Rows the rule fires on."""
-    lf = rule_lf("preview", kind, pattern, 0, column)
-    votes = np.asarray(lf(frame[[column]]))  # class index 0 where it fires
-    return np.asarray(votes != ABSTAIN, dtype=bool)
+    lf = rule_lf(
+        "preview", kind, pattern, label, column, classes=classes, embedder=embedder
+    )
+    try:
+        votes = pd.Series(np.asarray(lf(frame[[column]]), dtype=object))
+    except ImportError as exc:  # the embed extra is missing
+        raise WeakLabelError(str(exc)) from exc
+    return np.asarray((votes.notna() & (votes != ABSTAIN)).to_numpy(), dtype=bool)
 
 
 def preview_rule(

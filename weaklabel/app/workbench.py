@@ -26,7 +26,7 @@ import pandas as pd
 
 from weaklabel.app.project import Project, ProjectError, Rule
 from weaklabel.app.rows import RowFilter, TextIndex, conflict_mask, filter_mask
-from weaklabel.app.rules import RulePreview, preview_rule, rule_mask
+from weaklabel.app.rules import ColumnEmbeddings, RulePreview, preview_rule, rule_mask
 from weaklabel.exceptions import WeakLabelError
 from weaklabel.typing import ABSTAIN
 
@@ -102,6 +102,7 @@ class Workbench:
         self.text: pd.Series = text.where(text.notna(), "").astype(str)
         self._text_frame = pd.DataFrame({text_column: self.text})
         self._text_index = TextIndex(self.text.tolist())
+        self._embeddings: ColumnEmbeddings | None = None  # zero-shot rules
         self._lock = threading.RLock()
         self._job_lock = threading.Lock()
         self.job = JobStatus()
@@ -303,11 +304,28 @@ class Workbench:
     def _rule_matrix(self, rules: Sequence[Rule]) -> npt.NDArray[np.int8]:
         out = np.full((self.n_rows, len(rules)), ABSTAIN, dtype=np.int8)
         for j, rule in enumerate(rules):
-            out[self._rule_mask(rule.kind, rule.pattern), j] = rule.label
+            out[self._rule_mask(rule.kind, rule.pattern, rule.label), j] = rule.label
         return out
 
-    def _rule_mask(self, kind: str, pattern: str) -> npt.NDArray[np.bool_]:
-        return rule_mask(self._text_frame, kind, pattern, self.text_column)
+    def _rule_mask(self, kind: str, pattern: str, label: int) -> npt.NDArray[np.bool_]:
+        embedder = None
+        if kind == "zero_shot":
+            if self._embeddings is None:
+                from weaklabel.embed import WordLlamaEmbedder
+
+                self._embeddings = ColumnEmbeddings(
+                    WordLlamaEmbedder(), self.text.tolist()
+                )
+            embedder = self._embeddings
+        return rule_mask(
+            self._text_frame,
+            kind,
+            pattern,
+            label,
+            self.text_column,
+            classes=self.classes,
+            embedder=embedder,
+        )
 
     def _fit(self, progress: Callable[[float, str], None], start: float = 0.0) -> None:
         """Fit the label model with the labels given so far (semi-supervised).
@@ -555,7 +573,7 @@ class Workbench:
         """Coverage, precision on labeled rows, overlaps/conflicts, examples."""
         started = time.perf_counter()
         index = self.class_index(label)
-        fired = self._rule_mask(kind, pattern)
+        fired = self._rule_mask(kind, pattern, index)
         with self._lock:
             L, names = self._L, self.names
         return preview_rule(
@@ -619,7 +637,7 @@ class Workbench:
                 " name for the rule."
             )
         index = self.class_index(label)
-        mask = self._rule_mask(kind, pattern)
+        mask = self._rule_mask(kind, pattern, index)
         rule = self.project.add_rule(name, kind, pattern, index, author)
         column = np.where(mask, np.int8(index), np.int8(ABSTAIN)).astype(np.int8)
         with self._lock:
@@ -692,6 +710,8 @@ class Workbench:
 
         The file is the one the suggested LFs use (format ``weaklabel-rules``),
         so ``load_rules(path).apply(data)`` casts exactly the rules' votes.
+        It holds the keyword and regex rules; zero-shot rules stay in the
+        project (write them as ``zero_shot_lf`` in your LF module to keep them).
         """
         from weaklabel.active.suggest_lfs import write_rules
 
@@ -704,6 +724,7 @@ class Workbench:
                 "column": self.text_column,
             }
             for r in self.project.rules()
+            if r.kind in ("keyword", "regex")
         ]
         return write_rules(path, rules, list(self.classes))
 

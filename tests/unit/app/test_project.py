@@ -39,7 +39,7 @@ def test_rules_and_runs_round_trip(tmp_path: Path) -> None:
     project.add_rule("kw_free", "keyword", "free", 1)
     with pytest.raises(ProjectError, match="already has a rule named 'kw_free'"):
         project.add_rule("kw_free", "regex", "fr.e", 1)
-    with pytest.raises(ProjectError, match="'keyword' or 'regex'"):
+    with pytest.raises(ProjectError, match="'keyword', 'regex' or 'zero_shot'"):
         project.add_rule("x", "glob", "*", 1)
     run = project.add_run({"model": "LabelModel"}, {"coverage": 0.5})
     again = Project(tmp_path / "p.sqlite")

@@ -196,3 +196,25 @@ def test_exported_rules_load_as_the_same_lfs(wb: Workbench, tmp_path: Path) -> N
     assert registry.classes == ("ham", "spam")
     votes = registry.apply(wb.frame)
     assert votes.to_numpy().tolist() == wb.votes[:, -2:].tolist()
+
+
+def test_zero_shot_rule(wb: Workbench) -> None:
+    pytest.importorskip("wordllama", reason="zero-shot rules need the embed extra")
+    from weaklabel.embed import WordLlamaEmbedder, zero_shot_lf
+
+    description = "subscribe to my channel, free gifts and links"
+    p = wb.preview_rule("zero_shot", description, "spam")
+    # the rule is zero_shot_lf: the spam description against the name 'ham'
+    lf = zero_shot_lf(
+        "zs",
+        {"ham": "ham", "spam": description},
+        embedder=WordLlamaEmbedder(),
+        vote_for=["spam"],
+    )
+    expected = [i for i, v in enumerate(lf(wb.frame[["text"]])) if v == "spam"]
+    assert p.n_fired == len(expected)
+    assert {e["position"] for e in p.examples} == set(expected[:10])
+    wb.accept_rule("zs_spam", "zero_shot", description, "spam")
+    assert np.flatnonzero(wb.votes[:, -1] == 1).tolist() == expected
+    with pytest.raises(WeakLabelError, match="needs a short description"):
+        wb.preview_rule("zero_shot", "  ", "spam")

@@ -176,10 +176,11 @@
       get("/api/rules/preview?" + q).then((p) => { if (mine === seq) render(p); })
         .catch((e) => { if (mine === seq) preview.replaceChildren(el("p", { class: "error" }, e.message)); });
     }
-    function schedule() { clearTimeout(timer); timer = setTimeout(update, 150); }
+    function schedule() { clearTimeout(timer); timer = setTimeout(update, kind.value === "zero_shot" ? 500 : 150); }
     [kind, pattern, labelSel].forEach((x) => x.addEventListener("input", schedule));
     document.getElementById("rule-accept").addEventListener("click", () => {
-      const suggested = (kind.value === "keyword" ? "kw_" : "re_") + pattern.value.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "").slice(0, 40);
+      const prefix = { keyword: "kw_", regex: "re_", zero_shot: "zs_" }[kind.value] || "rule_";
+      const suggested = prefix + pattern.value.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "").slice(0, 40);
       post("/api/rules", { name: name.value || suggested, kind: kind.value, pattern: pattern.value, label: Number(labelSel.value) })
         .then(() => location.reload())
         .catch((e) => preview.replaceChildren(el("p", { class: "error", id: "accept-error" }, e.message)));
