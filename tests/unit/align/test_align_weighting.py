@@ -20,10 +20,13 @@ def test_gmm_constant_losses_all_clean():
     assert np.array_equal(gmm_clean_probability(np.ones(10)), np.ones(10))
 
 
-def test_combine_is_symmetric_and_neutral_at_half():
-    a, b = np.array([0.2, 0.7, 0.9]), np.array([0.6, 0.3, 0.5])
-    assert np.allclose(combine(a, b), combine(b, a))
-    assert np.allclose(combine(a, np.full(3, 0.5)), a, atol=1e-3)
+def test_combine_uninformative_lf_leaves_gmm_unchanged():
+    g = np.array([0.6, 0.3, 0.5])
+    assert np.allclose(combine(np.full(3, 0.8), g), g, atol=1e-6)
+    # an informative LF moves the weight its way
+    c = combine(np.array([0.9, 0.1, 0.5]), np.full(3, 0.5))
+    assert c[0] > 0.5 > c[1]
+    assert np.allclose(combine(None, g), g)
 
 
 def test_auto_gate():
