@@ -310,18 +310,23 @@ def row_weights(
 
 
 def balanced_class_weight(
-    targets: npt.NDArray[np.float32], rows: IndexArray
+    targets: npt.NDArray[np.float32],
+    rows: IndexArray,
+    weights: npt.NDArray[np.float32] | None = None,
 ) -> npt.NDArray[np.float64]:
     """``n / (k * mass_c)`` from the label mass of each class on ``rows``.
 
     The soft-label analogue of scikit-learn's ``class_weight="balanced"``: no
-    gold label is used, only the (weak) training labels.  A class with no
-    mass gets weight 1.
+    gold label is used, only the (weak) training labels, each row counted
+    with its weight (``n`` is then the total weight).  A class with no mass
+    gets weight 1.
     """
-    mass = targets[rows].sum(axis=0, dtype=np.float64)
+    t = targets[rows].astype(np.float64)
+    w = np.ones(rows.size) if weights is None else weights[rows].astype(np.float64)
+    mass = w @ t
     k = targets.shape[1]
-    with np.errstate(divide="ignore"):
-        cw = np.where(mass > 0, rows.size / (k * mass), 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cw = np.where(mass > 0, w.sum() / (k * mass), 1.0)
     return np.asarray(cw, dtype=np.float64)
 
 

@@ -105,13 +105,27 @@ def test_class_weight_zero_drops_that_class():
     assert_close_states(weights_of(a), weights_of(b))
 
 
+def test_balanced_is_the_default_and_counts_the_row_weights():
+    X, soft, _ = make_data()
+    assert NoiseAwareClassifier().class_weight == "balanced"
+    w = np.random.default_rng(2).uniform(0.0, 2.0, size=120)
+    mass = w @ soft
+    cw = w.sum() / (2 * mass)
+    a = full_batch().fit(X, soft, sample_weight=w)
+    b = full_batch(class_weight=None).fit(X, soft, sample_weight=w * (soft @ cw))
+    assert_close_states(weights_of(a), weights_of(b))
+    assert_states_differ(
+        weights_of(a), weights_of(full_batch(class_weight=None).fit(X, soft))
+    )
+
+
 def test_balanced_class_weight_uses_the_weak_label_mass():
     X, soft, _ = make_data()
     mass = soft.sum(0)
     cw = len(X) / (2 * mass)
     a = full_batch(class_weight="balanced").fit(X, soft)
     b = full_batch(class_weight=list(cw)).fit(X, soft)
-    c = full_batch().fit(X, soft, sample_weight=soft @ cw)
+    c = full_batch(class_weight=None).fit(X, soft, sample_weight=soft @ cw)
     assert_close_states(weights_of(a), weights_of(b))
     assert_close_states(weights_of(a), weights_of(c))
 
