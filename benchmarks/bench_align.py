@@ -327,7 +327,7 @@ def main(argv=None):
     ap.add_argument(
         "--quick", action="store_true", help="1 seed, 0%% and 50%% noise only"
     )
-    ap.add_argument("--out", default=str(RESULTS / "align.md"))
+    ap.add_argument("--out", default=str(RESULTS / "bench_align.md"))
     ap.add_argument(
         "--json", default=None, help="also write the raw rows to this JSON file"
     )

@@ -35,7 +35,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=12)
-    ap.add_argument("--out", default=str(RESULTS / "align_anchor.md"))
+    ap.add_argument("--out", default=str(RESULTS / "bench_align_anchor.md"))
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     images, names = load_emoji(LANGS, size=32)
