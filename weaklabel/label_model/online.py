@@ -415,6 +415,10 @@ class OnlineLabelModel(BaseLabelModel):
             Lv = self._validate_for_predict(L, "partial_fit")
         n = Lv.shape[0]
         gold = None if y is None else check_gold(y, n, self.cardinality_)
+        remap = None if first or gold is None else self._check_class_names(L)
+        if gold is not None and remap is not None:
+            # gold indexes L's classes, like its votes (matched by name)
+            gold = np.where(gold >= 0, remap[np.maximum(gold, 0)], gold)
         weight = (
             None
             if sample_weight is None

@@ -195,3 +195,18 @@ def test_score_reads_gold_in_the_class_order_of_the_votes(data3):
     y2 = _relabel(data3.y.reshape(-1, 1), classes, reordered).ravel()
     L2 = _frame(_relabel(data3.L, classes, reordered), reordered)
     assert model.score(L2, y2) == expected
+
+
+def test_partial_fit_reads_a_reordered_chunk_and_its_gold_by_name(data3):
+    classes = ["ham", "spam", "eggs"]
+    reordered = ["spam", "eggs", "ham"]
+    first, rest = slice(0, 150), slice(150, None)
+    a = OnlineLabelModel(batch_size=50, random_state=0)
+    a.partial_fit(_frame(data3.L[first], classes), data3.y[first])
+    a.partial_fit(_frame(data3.L[rest], classes), data3.y[rest])
+    b = OnlineLabelModel(batch_size=50, random_state=0)
+    b.partial_fit(_frame(data3.L[first], classes), data3.y[first])
+    y2 = _relabel(data3.y[rest].reshape(-1, 1), classes, reordered).ravel()
+    b.partial_fit(_frame(_relabel(data3.L[rest], classes, reordered), reordered), y2)
+    L = _frame(data3.L, classes)
+    np.testing.assert_array_equal(a.predict_proba(L), b.predict_proba(L))
