@@ -31,6 +31,15 @@ from weaklabel.exceptions import NotFittedError, WeakLabelError
 __all__ = ["TextEncoder", "image_features"]
 
 
+def _resolve_embedder(embedder: Any) -> Any:
+    if embedder == "wordllama":
+        # weaklabel's offline default Embedder (the embed extra); nothing downloads
+        from weaklabel.embed.default import WordLlamaEmbedder
+
+        return WordLlamaEmbedder()
+    return embedder
+
+
 def _call_embedder(embedder: Any, texts: list[str]) -> npt.NDArray[np.float32]:
     if hasattr(embedder, "embed"):
         out = embedder.embed(texts)
@@ -59,9 +68,11 @@ class TextEncoder(BaseEstimator):
         SVD dimension (capped by the vocabulary and the number of texts).
     analyzer : {"word", "char_wb"}, default="word"
         TF-IDF tokens; "char_wb" (character 2-4-grams) suits short names.
-    embedder : object or callable, default=None
-        Used instead of TF-IDF: ``embedder.embed(texts)`` or
-        ``embedder(texts)``, returning (n_texts, dim).
+    embedder : object, callable or "wordllama", default=None
+        Used instead of TF-IDF: any :class:`weaklabel.embed.Embedder`
+        (``embedder.embed(texts)``) or callable ``embedder(texts)``, returning
+        (n_texts, dim); "wordllama" is weaklabel's offline default embedder
+        (the ``embed`` extra).
     random_state : int, default=0
         Seed of the randomized SVD.
 
@@ -90,6 +101,7 @@ class TextEncoder(BaseEstimator):
         if self.embedder is not None:
             self.vectorizer_ = None
             self.svd_ = None
+            self.embedder_ = _resolve_embedder(self.embedder)
             return self
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -112,7 +124,10 @@ class TextEncoder(BaseEstimator):
         """Features of ``texts``: array of shape (n_texts, n_components or dim)."""
         docs = [str(t) for t in texts]
         if self.embedder is not None:
-            return _call_embedder(self.embedder, docs)
+            embedder = getattr(self, "embedder_", None) or _resolve_embedder(
+                self.embedder
+            )
+            return _call_embedder(embedder, docs)
         if not hasattr(self, "svd_"):
             raise NotFittedError("This TextEncoder is not fitted yet; call fit first.")
         assert self.vectorizer_ is not None

@@ -90,3 +90,12 @@ def test_encoders():
     assert F.shape == (2, 4 * 4 * 3 + 4)
     assert F[0, -4:].sum() == 0
     assert np.argmax(F[1, -4:]) == 0  # orientation 0 (gradient along x)
+
+
+def test_text_encoder_uses_weaklabels_embedder():
+    pytest.importorskip("wordllama")
+    from weaklabel.embed.default import WordLlamaEmbedder
+
+    texts = ["open a file", "close the file", "sort a list"]
+    Z = TextEncoder(embedder="wordllama").fit(texts).transform(texts)
+    assert np.allclose(Z, WordLlamaEmbedder().embed(texts))
