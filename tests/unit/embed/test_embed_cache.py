@@ -58,13 +58,25 @@ def test_damaged_and_foreign_files(tmp_path, counts):
         embed_texts(CachedEmbedder(counts, tmp_path / "no" / "e.sqlite"), ["win"])
 
 
-def test_pickles_as_a_path(tmp_path, counts):
+class _Letters:
+    """A module-level embedder (picklable by reference from this module)."""
+
+    name, batch_size = "letters-v1", 8
+
+    def embed(self, texts):
+        out = np.array([[t.count("a"), t.count("b"), 1] for t in texts], np.float32)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def test_pickles_as_a_path(tmp_path):
     import pickle
 
-    cached = CachedEmbedder(counts, tmp_path / "e.sqlite")
-    embed_texts(cached, ["win"])
-    clone = pickle.loads(pickle.dumps(cached))
-    embed_texts(clone, ["win"])
+    cached = CachedEmbedder(_Letters(), tmp_path / "e.sqlite")
+    embed_texts(cached, ["ab"])
+    data = pickle.dumps(cached)
+    assert b"e.sqlite" in data
+    clone = pickle.loads(data)
+    embed_texts(clone, ["ab"])
     assert clone.hits == 1
 
 
