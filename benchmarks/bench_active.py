@@ -156,6 +156,117 @@ def time_100k(rounds: int = 8) -> dict[str, Any]:
     }
 
 
+def raw_text_sets(data_dir: str) -> dict[str, tuple[list[str], np.ndarray]]:
+    """The raw-text sets with gold: UCI YouTube comments and UCI SMS messages."""
+    import glob
+
+    import pandas as pd
+
+    frames = [
+        pd.read_csv(f)
+        for f in sorted(
+            glob.glob(os.path.join(data_dir, "raw_youtube_spam_uci", "*.csv"))
+        )
+    ]
+    yt = pd.concat(frames, ignore_index=True)
+    sms = pd.read_csv(
+        os.path.join(data_dir, "raw_sms_spam_uci", "SMSSpamCollection"),
+        sep="\t",
+        header=None,
+        names=["label", "text"],
+        quoting=3,
+    )
+    return {
+        "youtube": (yt["CONTENT"].astype(str).tolist(), yt["CLASS"].to_numpy(np.int64)),
+        "sms": (
+            sms["text"].astype(str).tolist(),
+            (sms["label"] == "spam").to_numpy(np.int64),
+        ),
+    }
+
+
+def lf_suggestion_table(data_dir: str, seeds: int = 3, accept: int = 10) -> str:
+    """Suggested LFs from a random annotator's labels, checked on held-out rows.
+
+    Per set and seed: half the rows are the pool, half held out.  The first
+    ``budget`` pool rows are labeled; ``suggest_lfs`` proposes LFs (precision
+    >= 0.8 on those, support >= 3) and the top ``accept`` are accepted.  Shown:
+    their mean precision on the labeled rows (what the user sees), on the
+    held-out rows (what they are worth), the held-out coverage of all accepted
+    LFs together, and majority vote's accuracy on the covered held-out rows.
+    """
+    import pandas as pd
+
+    from weaklabel.active.suggest_lfs import load_rules, suggest_lfs, write_rules
+
+    lines = [
+        "| set | labels | candidates | precision on labels | precision held out"
+        " | coverage held out | MV acc. on covered | seconds |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, (texts, y) in raw_text_sets(data_dir).items():
+        for budget in (50, 100, 200):
+            rows = []
+            for seed in range(seeds):
+                order = np.random.default_rng(seed).permutation(len(texts))
+                pool, held = order[: len(order) // 2], order[len(order) // 2 :]
+                gold = np.full(len(texts), -1, dtype=np.int64)
+                gold[pool[:budget]] = y[pool[:budget]]
+                t = time.perf_counter()
+                table = suggest_lfs(
+                    [texts[i] for i in pool],
+                    gold[pool],
+                    ["ham", "spam"],
+                    max_candidates=accept,
+                )
+                seconds = time.perf_counter() - t
+                if table.empty:
+                    rows.append((0, np.nan, np.nan, 0.0, np.nan, seconds))
+                    continue
+                rules = os.path.join(RESULTS, f".bench_rules_{os.getpid()}.json")
+                if os.path.exists(rules):
+                    os.remove(rules)
+                write_rules(rules, table, ["ham", "spam"])
+                L = (
+                    load_rules(rules)
+                    .apply(pd.DataFrame({"text": [texts[i] for i in held]}))
+                    .to_numpy()
+                )
+                os.remove(rules)
+                truth = y[held]
+                fired = L >= 0
+                prec = [
+                    float((L[fired[:, j], j] == truth[fired[:, j]]).mean())
+                    for j in range(L.shape[1])
+                    if fired[:, j].any()
+                ]
+                covered = fired.any(axis=1)
+                votes = np.stack([(c == L).sum(axis=1) for c in (0, 1)], axis=1)
+                mv = votes.argmax(axis=1)
+                mv_acc = (
+                    float((mv[covered] == truth[covered]).mean())
+                    if covered.any()
+                    else np.nan
+                )
+                rows.append(
+                    (
+                        len(table),
+                        float(table["precision"].mean()),
+                        float(np.mean(prec)),
+                        float(covered.mean()),
+                        mv_acc,
+                        seconds,
+                    )
+                )
+            m = np.nanmean(np.array(rows, dtype=float), axis=0)
+            lines.append(
+                f"| {name} | {budget} | {m[0]:.1f} | {m[1]:.3f} | {m[2]:.3f} | {m[3]:.3f}"
+                f" | {m[4]:.3f} | {m[5]:.1f} |"
+            )
+            print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 def _meta() -> dict[str, str]:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"],
@@ -210,7 +321,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--seeds", type=int, default=5, help="random-selection seeds")
     parser.add_argument("--out", default=os.path.join(RESULTS, "bench_active"))
+    parser.add_argument(
+        "--suggest-lfs",
+        action="store_true",
+        help="only the LF-suggestion table (raw-text sets) -> bench_active_lfs.md",
+    )
     args = parser.parse_args(argv)
+    if args.suggest_lfs:
+        text = (
+            "# Suggested LFs from a random annotator's labels (benchmarks/bench_active.py"
+            " --suggest-lfs)\n\nMeta: "
+            + json.dumps(_meta())
+            + "\n\n"
+            + " ".join((lf_suggestion_table.__doc__ or "").split("\n\n")[1].split())
+            + " Means over 3 seeds.\n\n"
+            + lf_suggestion_table(args.data_dir)
+            + "\n"
+        )
+        with open(os.path.join(RESULTS, "bench_active_lfs.md"), "w") as fh:
+            fh.write(text)
+        print(text)
+        return 0
     names = args.sets.split(",")
     data = pools(args.data_dir, names)
     json_path = args.out + ".json"
