@@ -196,6 +196,20 @@ class ActiveLearner(BaseEstimator):
         self._check_params()
         V = check_votes(L, owner="ActiveLearner", accept_sparse=True, compact=True)
         n = V.shape[0]
+        import scipy.sparse as sp
+
+        features_in = (
+            None
+            if features is None
+            else features
+            if sp.issparse(features)
+            else np.asarray(features)
+        )
+        if features_in is not None and features_in.shape[0] != n:
+            raise ValueError(
+                f"features has {features_in.shape[0]} rows but L has {n}; give one"
+                " feature row per vote row."
+            )
         template = _default_model() if self.model is None else self.model
         gold = None
         if y is not None:
@@ -246,20 +260,7 @@ class ActiveLearner(BaseEstimator):
         proba[has] = np.eye(k)[self.gold_[has]]
         self.proba_ = proba
         self.n_samples_ = n
-        import scipy.sparse as sp
-
-        self._features = (
-            None
-            if features is None
-            else features
-            if sp.issparse(features)
-            else np.asarray(features)
-        )
-        if self._features is not None and self._features.shape[0] != n:
-            raise ValueError(
-                f"features has {self._features.shape[0]} rows but L has {n}; give one"
-                " feature row per vote row."
-            )
+        self._features = features_in
         return self
 
     def _fit_without_gold(self, template: Any, L: Any, V: Any) -> Any:
