@@ -267,6 +267,59 @@ def lf_suggestion_table(data_dir: str, seeds: int = 3, accept: int = 10) -> str:
     return "\n".join(lines)
 
 
+def end_model_table(seeds: int = 5) -> str:
+    """Strategies with row features: the bundled YouTube comments, TF-IDF features.
+
+    Votes of the example LFs (labeling_functions/youtube.py) on all 1956
+    comments; features are TF-IDF of the text; the annotator labels every
+    comment.  margin and end_model (uncertainty of a logistic regression on the
+    features, trained on the current labels; k-center diversity on the
+    features) against random; scores on the rows not labeled yet.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from weaklabel.examples.youtube import lfs
+
+    from weaklabel import load_youtube
+
+    df = load_youtube()
+    L = lfs.apply(df).to_numpy()
+    y = df["label"].to_numpy(np.int64)
+    X = TfidfVectorizer(min_df=2, sublinear_tf=True).fit_transform(df["text"])
+    p = {"L": L, "y": y, "metric": "acc", "k": 2, "positive": 1}
+    runs: dict[str, list[dict[int, float]]] = {}
+    for strategy, seed_list in (
+        ("margin", [0]),
+        ("end_model", [0]),
+        ("random", list(range(seeds))),
+    ):
+        for seed in seed_list:
+            gold = np.full(len(y), -1, dtype=np.int64)
+            learner = ActiveLearner(strategy=strategy, random_state=seed)  # type: ignore[arg-type]
+            learner.fit(L, None, features=X)
+            scores = {0: _score(p, learner.proba_, np.arange(len(y)))}
+            labeled = 0
+            while labeled < 200:
+                rows = learner.suggest(ROUND)
+                gold[rows] = y[rows]
+                labeled += len(rows)
+                learner.fit(L, gold, features=X)
+                if labeled in BUDGETS:
+                    scores[labeled] = _score(
+                        p, learner.proba_, np.flatnonzero(gold < 0)
+                    )
+            runs.setdefault(strategy, []).append(scores)
+    budgets = [b for b in BUDGETS if b <= 200]
+    lines = [
+        "| strategy | " + " | ".join(str(b) for b in budgets) + " |",
+        "|---|" + "---|" * len(budgets),
+    ]
+    for strategy, rs in runs.items():
+        name = f"random ({seeds} seeds)" if strategy == "random" else strategy
+        cells = [np.mean([r[b] for r in rs]) for b in budgets]
+        lines.append(f"| {name} | " + " | ".join(f"{v:.3f}" for v in cells) + " |")
+    return "\n".join(lines)
+
+
 def _meta() -> dict[str, str]:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"],
@@ -326,7 +379,28 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the LF-suggestion table (raw-text sets) -> bench_active_lfs.md",
     )
+    parser.add_argument(
+        "--end-model",
+        action="store_true",
+        help="only the strategies-with-features table -> bench_active_end_model.md",
+    )
     args = parser.parse_args(argv)
+    if args.end_model:
+        doc = (end_model_table.__doc__ or "").split("\n\n")[1]
+        text = (
+            "# Active learning with row features (benchmarks/bench_active.py --end-model)"
+            "\n\nMeta: "
+            + json.dumps(_meta())
+            + "\n\n"
+            + " ".join(doc.split())
+            + "\n\n"
+            + end_model_table(args.seeds)
+            + "\n"
+        )
+        with open(os.path.join(RESULTS, "bench_active_end_model.md"), "w") as fh:
+            fh.write(text)
+        print(text)
+        return 0
     if args.suggest_lfs:
         text = (
             "# Suggested LFs from a random annotator's labels (benchmarks/bench_active.py"
