@@ -419,11 +419,15 @@ def build_parser(
     p = _sub(
         sub,
         "train",
-        "train a TF-IDF + MLP end model on soft labels",
+        "train a TF-IDF + linear end model on soft labels",
         "Train the text end model (TF-IDF words and characters + a noise-aware"
-        " MLP) on the soft labels of 'weaklabel label' and save it as a folder;"
-        " apply it to new data with 'weaklabel classify'.",
+        " linear head with balanced class weights) on the soft labels of"
+        " 'weaklabel label' and save it as a folder; apply it to new data with"
+        " 'weaklabel classify'. Give --votes to leave the rows no LF voted on out"
+        " of training (Snorkel's filter_unlabeled_dataframe advice).",
         "weaklabel train --data comments.csv --labels soft.parquet --out model/",
+        "weaklabel train --data comments.csv --labels soft.parquet --votes"
+        " votes.parquet --out model/",
         "weaklabel train --data posts.tsv --text-column body --labels soft.csv"
         " --gold-column label --epochs 50 --out model/",
     )
@@ -439,6 +443,13 @@ def build_parser(
         required=True,
         metavar="FILE",
         help="soft-label file from 'weaklabel label' or 'weaklabel predict'",
+    )
+    p.add_argument(
+        "--votes",
+        default=None,
+        metavar="FILE",
+        help="the votes file the soft labels came from ('weaklabel apply'); rows"
+        " where every LF abstained are then left out of training",
     )
     p.add_argument(
         "--text-column",

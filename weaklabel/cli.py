@@ -7,7 +7,7 @@ Commands
 ``fit``       vote matrix (or crowd answers) -> label model file (JSON or npz).
 ``predict``   label model + vote matrix (or crowd answers) -> soft labels.
 ``label``     all of the above in one go: LF module + data -> soft labels.
-``train``     data + soft labels -> a TF-IDF + MLP end model (a folder).
+``train``     data + soft labels [+ votes] -> a TF-IDF + linear end model (a folder).
 ``classify``  a trained end model + new data -> predicted soft labels.
 ``demo``      the whole pipeline on the bundled YouTube spam comments.
 
@@ -464,6 +464,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         args.out,
         text_column=args.text_column,
         gold_column=args.gold_column,
+        votes=args.votes,
         max_epochs=args.epochs,
         random_state=args.seed,
         progress=args.progress,

@@ -53,7 +53,7 @@ def run_demo(
     seed : int, default=0
         ``random_state`` of the label model and the end model.
     train_end_model : bool, default=True
-        Also train a TF-IDF + MLP end model on the soft labels.
+        Also train the TF-IDF + linear end model on the soft labels.
 
     Returns
     -------
@@ -105,11 +105,11 @@ def run_demo(
     if train_end_model:
         from weaklabel.textmodel import fit_text_classifier
 
-        clf = fit_text_classifier(
-            df.loc[train, "text"], proba[train], random_state=seed
+        clf = fit_text_classifier(  # rows no LF voted on are left out
+            df.loc[train, "text"], proba[train], L=L[train], random_state=seed
         )
-        results["end model (TF-IDF + MLP on soft labels), test accuracy"] = _accuracy(
-            clf.predict(df.loc[test, "text"]), y[test]
+        results["end model (TF-IDF + linear head on soft labels), test accuracy"] = (
+            _accuracy(clf.predict(df.loc[test, "text"]), y[test])
         )
 
     width = max(len(k) for k in results)

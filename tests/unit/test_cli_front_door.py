@@ -491,3 +491,47 @@ def test_dask_engine_refuses_what_it_cannot_do_yet(
     err = capsys.readouterr().err
     assert f"{flags[0]} cannot be used with --engine dask" in err
     assert not (work / "soft_dir").exists()
+
+
+def test_train_with_votes_leaves_uncovered_rows_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``train --votes`` trains on the rows some LF voted on, and says how many."""
+    import pandas as pd
+
+    from weaklabel.cli import main
+
+    texts = [f"buy cheap pills now {i}" for i in range(20)] + [
+        f"lovely song {i}" for i in range(20)
+    ]
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"text": texts}).to_csv(data, index=False)
+    votes = pd.DataFrame(
+        {"kw": [1] * 10 + [-1] * 10 + [0] * 10 + [-1] * 10}, dtype="int8"
+    )
+    votes.attrs["classes"] = ["ham", "spam"]
+    from weaklabel.io import write_soft_labels, write_votes
+
+    write_votes(tmp_path / "v.parquet", votes)
+    proba = (
+        [[0.0, 1.0]] * 10 + [[0.5, 0.5]] * 10 + [[1.0, 0.0]] * 10 + [[0.5, 0.5]] * 10
+    )
+    write_soft_labels(tmp_path / "s.parquet", proba, classes=["ham", "spam"])
+    out = tmp_path / "model"
+    code = main(
+        [
+            "train",
+            "--data",
+            str(data),
+            "--labels",
+            str(tmp_path / "s.parquet"),
+            "--votes",
+            str(tmp_path / "v.parquet"),
+            "--epochs",
+            "3",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    assert "rows with no vote (left out): 20" in capsys.readouterr().out
