@@ -25,11 +25,11 @@ import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
+from weaklabel._files import atomic_folder
 from weaklabel._json import JSONFileError, read_bounded_json
 from weaklabel._validation import check_gold, default_class_names
 from weaklabel.exceptions import ModelFileError, WeakLabelError
 from weaklabel.io import (
-    atomic_write,
     proba_from_frame,
     read_soft_labels,
     read_votes,
@@ -250,10 +250,13 @@ class TextClassifier:
         return out
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the model to the folder ``path`` (created if missing)."""
+        """Write the model to the folder ``path``, atomically.
+
+        The folder is written beside ``path`` and swapped in whole, so a
+        failed save leaves the old model as it was; a non-empty folder
+        weaklabel did not write is refused (choose another path).
+        """
         out = Path(path)
-        out.mkdir(parents=True, exist_ok=True)
-        self.classifier.save(out / "classifier")
         parts = (
             self.vectorizer.transformer_list
             if isinstance(self.vectorizer, FeatureUnion)
@@ -266,7 +269,9 @@ class TextClassifier:
                 {"name": name, **_vectorizer_doc(vec)} for name, vec in parts
             ],
         }
-        atomic_write(out / "tfidf.json", lambda p: p.write_text(json.dumps(doc)))
+        with atomic_folder(out, info={"kind": "weaklabel.textmodel/2"}) as tmp:
+            self.classifier.save(tmp / "classifier")
+            (tmp / "tfidf.json").write_text(json.dumps(doc))
         return out
 
     @classmethod

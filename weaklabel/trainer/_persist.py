@@ -3,9 +3,10 @@
 A saved model is a folder with ``weights.pt`` (``torch.save`` of the
 network's ``state_dict``, read back with ``weights_only=True``) and
 ``config.json`` (parameters, how to rebuild the network, fitted attributes
-and the SHA-256 of the weights).  Each file is replaced atomically, the config
-last, so a reader sees either the old pair or the new one; the checksum
-catches a pair mixed up by hand or an interrupted save.
+and the SHA-256 of the weights).  The folder is written beside the target and
+swapped in whole (:func:`weaklabel._files.atomic_folder`), so a failed save
+leaves the old model as it was; a non-empty folder weaklabel did not write is
+refused.  The checksum catches a pair mixed up by hand.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from weaklabel._files import atomic_write
+from weaklabel._files import atomic_folder
 from weaklabel._json import JSONFileError, read_bounded_json
 from weaklabel.exceptions import ModelFileError
 from weaklabel.trainer.modules import BUILTIN_MODULES
@@ -62,18 +63,17 @@ def write_model(
 ) -> Path:
     """Write ``net``'s weights and the config to the folder ``path``; return it."""
     out = Path(path)
-    out.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
-    atomic_write(out / WEIGHTS_FILE, lambda tmp: torch.save(state, tmp))
-    config = {
-        "format": FORMAT,
-        "params": _json_params(params, defaults),
-        "module": _describe_module(params["module"], net),
-        **fitted,
-        "weights_sha256": _sha256(out / WEIGHTS_FILE),
-    }
-    text = json.dumps(config, indent=2)
-    atomic_write(out / CONFIG_FILE, lambda tmp: tmp.write_text(text))
+    with atomic_folder(out, info={"kind": FORMAT}) as tmp:
+        torch.save(state, tmp / WEIGHTS_FILE)
+        config = {
+            "format": FORMAT,
+            "params": _json_params(params, defaults),
+            "module": _describe_module(params["module"], net),
+            **fitted,
+            "weights_sha256": _sha256(tmp / WEIGHTS_FILE),
+        }
+        (tmp / CONFIG_FILE).write_text(json.dumps(config, indent=2))
     return out
 
 

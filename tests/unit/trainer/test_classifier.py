@@ -441,7 +441,11 @@ def test_save_load_round_trip_builtin(tmp_path):
         X, soft
     )
     out = clf.save(tmp_path / "model")
-    assert sorted(p.name for p in out.iterdir()) == ["config.json", "weights.pt"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "_weaklabel.json",
+        "config.json",
+        "weights.pt",
+    ]
     loaded = NoiseAwareClassifier.load(out)
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
     assert loaded.history_ == clf.history_

@@ -338,3 +338,29 @@ def test_fuzzed_weights_load_and_predict_or_fail_cleanly(saved, flips):
         proba = clf.predict_proba(X[:5])
         assert np.isfinite(proba).all()
         np.testing.assert_allclose(proba.sum(1), 1.0)
+
+
+def test_failed_save_keeps_the_old_model(tmp_path, file_size_limit):
+    """A save that fails part-way leaves the old folder whole, and no temporary."""
+    X, soft = make_data()
+    old = NoiseAwareClassifier(max_epochs=2, random_state=0, device="cpu").fit(X, soft)
+    folder = old.save(tmp_path / "model")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    new = NoiseAwareClassifier(
+        module=MLPNet, max_epochs=2, random_state=1, device="cpu"
+    ).fit(X, soft)
+    with file_size_limit(2000), pytest.raises((OSError, RuntimeError)):
+        new.save(folder)  # the MLP's weights are larger than 2000 bytes
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+    again = NoiseAwareClassifier.load(folder)
+    np.testing.assert_array_equal(again.predict_proba(X), old.predict_proba(X))
+
+
+def test_save_refuses_a_folder_it_did_not_write(tmp_path):
+    X, soft = make_data()
+    clf = NoiseAwareClassifier(max_epochs=1, random_state=0, device="cpu").fit(X, soft)
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match=r"overwrite|another"):
+        clf.save(tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
