@@ -64,7 +64,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TypeGuard
 
-__all__ = ["MARKER", "atomic_folder", "atomic_write", "is_temporary", "no_sweep"]
+__all__ = [
+    "MARKER",
+    "atomic_folder",
+    "atomic_write",
+    "check_folder_replaceable",
+    "is_temporary",
+    "no_sweep",
+]
 
 PathLike = str | os.PathLike[str]
 
@@ -482,6 +489,15 @@ def _check_replaceable(target: Path, real: Path, overwrite: bool) -> None:
             " them away, choose another output path, or pass overwrite=True (CLI:"
             " --overwrite) to replace the folder and everything in it."
         )
+
+
+def check_folder_replaceable(path: PathLike, *, overwrite: bool = False) -> None:
+    """Raise now what :func:`atomic_folder` would raise on entering for ``path``.
+
+    Lets a command fail before long work (training) rather than after it.
+    """
+    target = Path(path)
+    _check_replaceable(target, _resolve(target), overwrite)
 
 
 def _dispose(old: Path, real: Path, overwrite: bool) -> None:

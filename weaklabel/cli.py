@@ -285,6 +285,12 @@ def _check_writable_folder(out: str | Path) -> None:
             f"--out {str(path)!r} cannot be written: {str(probe_dir)!r} is not a"
             " writable folder. Pick another --out."
         )
+    from weaklabel._files import check_folder_replaceable
+
+    try:
+        check_folder_replaceable(path)
+    except FileExistsError as exc:
+        raise CLIError(f"--out: {exc}") from exc
 
 
 @contextmanager

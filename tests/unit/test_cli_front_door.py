@@ -535,3 +535,21 @@ def test_train_with_votes_leaves_uncovered_rows_out(
     )
     assert code == 0
     assert "rows with no vote (left out): 20" in capsys.readouterr().out
+
+
+def test_train_refuses_a_foreign_folder_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A non-empty --out folder weaklabel did not write fails before any training."""
+    from weaklabel.cli import main
+
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    code = main(
+        ["train", "--data", "nope.csv", "--labels", "nope.parquet", "--out", str(out)]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "did not write" in err  # refused first: the missing data is not reached
+    assert (out / "notes.txt").read_text() == "keep me"
