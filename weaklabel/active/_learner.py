@@ -36,6 +36,11 @@ STRATEGIES: tuple[str, ...] = (
     "random",
 )
 AUTO_STRATEGY = "margin"
+# A cross-validated gold weight is reused until the gold grows by this factor.
+_REUSE_GROWTH = 1.5
+# The gold weight is chosen on a weighted subsample of about this many rows
+# (LabelModel's max_fit_rows) when the votes have more than twice as many.
+_CV_ROWS = 8192
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -292,28 +297,48 @@ class ActiveLearner(BaseEstimator):
         ``LabelModel(gold_weight="auto")`` cross-validates the gold rows'
         weight (about 20 fits).  In a labeling loop the gold grows by a batch
         per round, so the weight it chose is reused (passed as a number) until
-        the gold has grown by half since it was chosen; only then is it
-        chosen again.  This keeps a round interactive on large data.  Returns
-        None when the reused weight is 0 (the fit would be the one without
-        gold).
+        the gold has grown by half (``_REUSE_GROWTH``) since it was chosen;
+        only then is it chosen again, so it is chosen about
+        ``log(n_gold) / log(1.5)`` times in all.  On more than
+        ``2 * _CV_ROWS`` rows the weight is chosen on a weighted subsample
+        (every s-th unlabeled row, weighted s, and every gold row: the
+        label model's own ``max_fit_rows`` subsample, so a weight means the
+        same on it as on all rows) and the refit on all rows uses it as a
+        number.  This keeps every round interactive on large data.  Returns
+        None when the weight is 0 on a reused or subsampled choice (the fit
+        would be the one without gold).
         """
         model = clone(template)
-        n_gold = int((np.asarray(gold) >= 0).sum())
+        gold_arr = np.asarray(gold)
+        n_gold = int((gold_arr >= 0).sum())
         params = model.get_params(deep=False)
+        if params.get("gold_weight") != "auto":
+            return model.fit(L, gold)
         cache = getattr(self, "_weight_cache", None)
         key = self._base_cache[0]
-        if params.get("gold_weight") == "auto":
-            if cache is not None and cache[0] == key and n_gold < 1.5 * cache[1]:
-                if cache[2] == 0.0:  # the gold was left out: that is the base fit
-                    return None
-                model.set_params(gold_weight=cache[2])
-                return model.fit(L, gold)
-            model.fit(L, gold)
-            weight = getattr(model, "gold_weight_", None)
-            if weight is not None:
-                self._weight_cache = (key, n_gold, float(weight))
+        if cache is not None and cache[0] == key and n_gold < _REUSE_GROWTH * cache[1]:
+            if cache[2] == 0.0:  # the gold was left out: that is the base fit
+                return None
+            return model.set_params(gold_weight=cache[2]).fit(L, gold)
+        cap = params.get("max_fit_rows")
+        subsample = (
+            "max_fit_rows" in params
+            and not params.get("learn_structure", False)
+            and gold_arr.shape[0] > 2 * _CV_ROWS
+            and (cap is None or int(cap) > _CV_ROWS)
+        )
+        if subsample:
+            model.set_params(max_fit_rows=_CV_ROWS)
+        model.fit(L, gold)
+        weight = getattr(model, "gold_weight_", None)
+        if weight is None:
+            return clone(template).fit(L, gold) if subsample else model
+        self._weight_cache = (key, n_gold, float(weight))
+        if not subsample:
             return model
-        return model.fit(L, gold)
+        if float(weight) == 0.0:
+            return None
+        return clone(template).set_params(gold_weight=float(weight)).fit(L, gold)
 
     # ----------------------------------------------------------- suggest
     def _check_fitted(self) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+from typing import ClassVar
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,7 +15,7 @@ from weaklabel import make_votes
 from weaklabel.active import STRATEGIES, ActiveLearner, _scores, suggest
 from weaklabel.active.cli import _STRATEGIES
 from weaklabel.exceptions import NotFittedError
-from weaklabel.label_model import MajorityVote
+from weaklabel.label_model import LabelModel, MajorityVote
 
 
 @pytest.fixture(scope="module")
@@ -172,3 +175,62 @@ def test_gold_weight_is_reused_until_the_gold_grows_by_half(data) -> None:  # ty
     y[250:300] = data.y[250:300]  # 300 >= 1.5 * 200: chosen again
     learner.fit(data.L, y)
     assert learner.model_.get_params()["gold_weight"] == "auto"
+
+
+class _CountingLabelModel(LabelModel):
+    """The real LabelModel; records the gold size of every cross-validated fit."""
+
+    cross_validated: ClassVar[list[tuple[int, int | None]]] = []
+
+    def fit(self, L, y=None, **kwargs):  # type: ignore[no-untyped-def]
+        if y is not None and self.gold_weight == "auto":
+            n_gold = int((np.asarray(y) >= 0).sum())
+            type(self).cross_validated.append((n_gold, self.max_fit_rows))
+        return super().fit(L, y, **kwargs)
+
+
+def test_gold_weight_is_not_cross_validated_every_round(data) -> None:  # type: ignore[no-untyped-def]
+    _CountingLabelModel.cross_validated.clear()
+    learner = ActiveLearner(_CountingLabelModel(random_state=0), random_state=0)
+    y = np.full(1500, -1)
+    learner.fit(data.L, y)
+    rounds = 12
+    for _ in range(rounds):  # the loop: 10 labels a round, 10 -> 120 gold rows
+        rows = learner.suggest(10)
+        y[rows] = data.y[rows]
+        learner.fit(data.L, y)
+    sizes = [n for n, _ in _CountingLabelModel.cross_validated]
+    # chosen at 10 gold rows, then only when the gold grew by half: log growth
+    assert sizes[0] == 10
+    assert all(b >= 1.5 * a for a, b in pairwise(sizes))
+    assert len(sizes) <= 1 + int(np.log(120 / 10) / np.log(1.5))
+    assert len(sizes) < rounds
+    # small data: the weight is chosen on every row, as LabelModel does alone
+    assert all(
+        cap == LabelModel().max_fit_rows
+        for _, cap in _CountingLabelModel.cross_validated
+    )
+
+
+def test_gold_weight_is_chosen_on_a_subsample_of_large_votes() -> None:
+    from weaklabel.active._learner import _CV_ROWS
+
+    n = 2 * _CV_ROWS + 1000
+    big = make_votes(n, 6, random_state=1)
+    _CountingLabelModel.cross_validated.clear()
+    y = np.full(n, -1)
+    y[:60] = big.y[:60]
+    learner = ActiveLearner(_CountingLabelModel(random_state=0), refit="always")
+    learner.fit(big.L, y)
+    assert _CountingLabelModel.cross_validated == [(60, _CV_ROWS)]
+    weight = learner._weight_cache[2]
+    if weight == 0:  # the gold was left out: the fit without gold
+        assert not learner.refitted_
+        return
+    # the refit on every row uses the chosen weight as a number
+    assert learner.model_.get_params()["gold_weight"] == weight
+    assert learner.model_.max_fit_rows == LabelModel().max_fit_rows
+    assert learner.model_.gold_weight_ == weight
+    proba = learner.proba_
+    assert proba.shape == (n, big.L.max() + 1)
+    np.testing.assert_allclose(proba[:60].argmax(axis=1), big.y[:60])
