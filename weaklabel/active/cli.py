@@ -56,7 +56,7 @@ def _text_features(data: Any, column: str) -> Any:
 
 
 def _text_column(data: Any, column: str | None) -> str | None:
-    from weaklabel.cli import CLIError
+    from weaklabel.exceptions import WeakLabelError as CLIError
 
     if column is not None:
         if column not in data.columns:
@@ -74,7 +74,7 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
 
     from weaklabel._files import atomic_write
     from weaklabel.active import ActiveLearner
-    from weaklabel.cli import CLIError
+    from weaklabel.exceptions import WeakLabelError as CLIError
     from weaklabel.io import read_table, read_votes
     from weaklabel.report.cli import read_gold
 
@@ -219,7 +219,7 @@ def register(subparsers: Any) -> None:
 
 
 def _cmd_suggest_lfs(args: argparse.Namespace) -> int:
-    from weaklabel.cli import CLIError
+    from weaklabel.exceptions import WeakLabelError as CLIError
 
     if args.accept is not None:
         return _accept(args)
@@ -296,7 +296,7 @@ def _accept(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from weaklabel.active.suggest_lfs import write_rules
-    from weaklabel.cli import CLIError
+    from weaklabel.exceptions import WeakLabelError as CLIError
 
     if args.pick is None or args.rules is None:
         raise CLIError("--accept needs --pick ROWS (e.g. 0,3,7) and --rules FILE.")

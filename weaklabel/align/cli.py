@@ -43,7 +43,7 @@ def _error(message: str) -> Exception:
 def _read(path: str, what: str) -> Any:
     from pathlib import Path
 
-    from weaklabel.cli import read_table
+    from weaklabel.io import read_table
 
     if not Path(path).exists():
         raise _error(f"The {what} file {path!r} does not exist; check the path.")
@@ -72,7 +72,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     P = pair_indices(left, right, pairs)
     confidence = None
     if args.pair_lfs is not None:
-        from weaklabel.cli import load_registry
+        from weaklabel._registry_loader import load_registry
 
         confidence = pair_confidence(load_registry(args.pair_lfs), left, right, pairs)
     elif args.weighting in ("lf", "lf+gmm"):

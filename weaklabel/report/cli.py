@@ -19,11 +19,24 @@ def read_gold(args: argparse.Namespace, L: Any) -> Any:
     """The ``--gold``/``--gold-column`` labels as indices (-1 = unknown), or None.
 
     The same row-aligned gold file ``weaklabel fit --gold`` takes, read by the
-    same parser (``weaklabel.cli``'s, so both commands always agree).
+    same parser (:func:`weaklabel.io.read_gold`, so both commands agree).
     """
-    from weaklabel.cli import _read_gold
+    if args.gold is None:
+        return None
+    from weaklabel._validation import class_names_of
+    from weaklabel.exceptions import WeakLabelError
+    from weaklabel.io import read_gold as read_gold_file
 
-    return _read_gold(args, L)
+    try:
+        return read_gold_file(
+            args.gold,
+            column="label" if args.gold_column is None else args.gold_column,
+            n_rows=L.shape[0],
+            classes=class_names_of(L),
+            cardinality=getattr(args, "cardinality", None),
+        )
+    except ValueError as exc:
+        raise WeakLabelError(str(exc)) from exc
 
 
 def add_gold_options(parser: argparse.ArgumentParser) -> None:
