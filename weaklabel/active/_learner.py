@@ -105,7 +105,11 @@ class ActiveLearner(BaseEstimator):
     Attributes
     ----------
     model_ : label model
-        The label model the labels come from (see ``refit``).
+        The label model the labels come from (see ``refit``).  With
+        ``gold_weight="auto"`` its ``gold_weight`` may be a number: the
+        weight cross-validated in an earlier round, reused until the gold
+        grows by half, or chosen on a subsample of more than 16,384 rows
+        (docs/human_in_the_loop.md, "Speed").
     refitted_ : bool
         Whether ``model_`` is the fit with gold.
     proba_ : ndarray of shape (n_samples, k)
