@@ -212,17 +212,18 @@ def test_gold_weight_is_not_cross_validated_every_round(data) -> None:  # type: 
     )
 
 
-def test_gold_weight_is_chosen_on_a_subsample_of_large_votes() -> None:
-    from weaklabel.active._learner import _CV_ROWS
+@pytest.mark.parametrize("n_gold", [60, 200])  # the weight chosen: 0 and 1 here
+def test_gold_weight_is_chosen_on_a_subsample_of_large_votes(n_gold: int) -> None:
+    from weaklabel.active._learner import _CV_ROWS, _SUBSAMPLE_ABOVE
 
-    n = 2 * _CV_ROWS + 1000
+    n = _SUBSAMPLE_ABOVE + 1000
     big = make_votes(n, 6, random_state=1)
     _CountingLabelModel.cross_validated.clear()
     y = np.full(n, -1)
-    y[:60] = big.y[:60]
+    y[:n_gold] = big.y[:n_gold]
     learner = ActiveLearner(_CountingLabelModel(random_state=0), refit="always")
     learner.fit(big.L, y)
-    assert _CountingLabelModel.cross_validated == [(60, _CV_ROWS)]
+    assert _CountingLabelModel.cross_validated == [(n_gold, _CV_ROWS)]
     weight = learner._weight_cache[2]
     if weight == 0:  # the gold was left out: the fit without gold
         assert not learner.refitted_
@@ -233,4 +234,4 @@ def test_gold_weight_is_chosen_on_a_subsample_of_large_votes() -> None:
     assert learner.model_.gold_weight_ == weight
     proba = learner.proba_
     assert proba.shape == (n, big.L.max() + 1)
-    np.testing.assert_allclose(proba[:60].argmax(axis=1), big.y[:60])
+    np.testing.assert_allclose(proba[:n_gold].argmax(axis=1), big.y[:n_gold])
