@@ -23,8 +23,9 @@ crowd_rte/dog/web  every item (workers as LFs); all have gold   acc
 =================  ===========================================  ======
 
 Left out: crowd_bluebird (108 items, fewer than the largest budget) and
-crowd_trec (19033 items: one refit with gold takes ~17 s here, 20 rounds x 9
-runs would take hours on the shared 2-core machine).
+crowd_trec (19033 items x 762 workers: rounds that choose the gold weight take
+seconds, and every strategy and seed would take long on the shared 2-core
+machine; ``auto`` alone is run for the subsample comparison at the end).
 
 Run: ``python benchmarks/bench_active.py [--sets a,b] [--seeds 5]``; writes
 benchmarks/results/bench_active.md and .json.
