@@ -11,6 +11,7 @@ keep reading the last complete state meanwhile.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import threading
@@ -350,7 +351,17 @@ class Workbench:
                 " the module (and press reload) or accept a rule."
             )
         model = LabelModel(cardinality=k, random_state=self.random_state)
-        learner = ActiveLearner(model, random_state=self.random_state).fit(L, y)
+        with self._lock:
+            previous = self.learner
+        # Fit a copy of the last learner: it remembers its fit without gold and
+        # the gold weight it chose (reused until the labels grow by half), and
+        # the pages keep reading the last one until the new fit is complete.
+        learner = (
+            copy.deepcopy(previous)
+            if previous is not None
+            else ActiveLearner(model, random_state=self.random_state)
+        )
+        learner.fit(L, y)
         proba = np.asarray(learner.model_proba_, dtype=np.float64)
         mv = MajorityVote(cardinality=k, random_state=self.random_state).fit(L)
         mv_pred = mv.predict(L)
