@@ -572,8 +572,9 @@ class AnchorAligner(_BaseAligner):
     ----------
     anchor : str, default="anchor"
         Name of the anchor modality (a key of ``views``).
-    **params
-        As for :class:`PairAligner` (keyword-only, listed there).
+    dim, hidden, dropout, loss, weighting, epochs, warmup, batch_size, lr, \
+weight_decay, hard_negative, margin, gate, device, random_state
+        Keyword-only, as for :class:`PairAligner` (same meanings and defaults).
 
     Attributes
     ----------
