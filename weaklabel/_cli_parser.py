@@ -16,13 +16,40 @@ from typing import Any
 
 from weaklabel._version import __version__
 
-__all__ = ["KEEP_PREFIX", "MODEL_CHOICES", "build_parser"]
+__all__ = ["KEEP_PREFIX", "MODEL_CHOICES", "build_parser", "read_gold_option"]
 
 MODEL_CHOICES = ("label-model", "dawid-skene", "majority")
 """The label model types of ``--model-type``."""
 
 KEEP_PREFIX = "source_"
 """Prefix given to a ``--keep-columns`` column whose name an output column has."""
+
+
+def read_gold_option(
+    args: argparse.Namespace, L: Any, classes: Sequence[str] | None = None
+) -> Any:
+    """The labels of ``--gold`` / ``--gold-column`` as indices (-1 = unknown), or None.
+
+    One reader for every command taking a row-aligned gold file (``fit``,
+    ``label``, ``summary``, ``report``, ``suggest``...): class names come from
+    ``classes``, else from the votes ``L`` (:func:`weaklabel.io.read_gold`).
+    """
+    if args.gold is None:
+        return None
+    from weaklabel._validation import class_names_of
+    from weaklabel.exceptions import WeakLabelError
+    from weaklabel.io import read_gold
+
+    try:
+        return read_gold(
+            args.gold,
+            column="label" if args.gold_column is None else args.gold_column,
+            n_rows=L.shape[0],
+            classes=class_names_of(L) if classes is None else classes,
+            cardinality=getattr(args, "cardinality", None),
+        )
+    except ValueError as exc:
+        raise WeakLabelError(str(exc)) from exc
 
 
 def _examples(*lines: str) -> str:

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaklabel._cli_parser import KEEP_PREFIX, build_parser
+from weaklabel._cli_parser import KEEP_PREFIX, build_parser, read_gold_option
 from weaklabel._registry_loader import load_registry
 from weaklabel._validation import class_names_of, default_class_names
 from weaklabel.exceptions import WeakLabelError, WeakLabelWarning
@@ -211,24 +211,6 @@ def _gold_of_data(args: argparse.Namespace, df: pd.DataFrame, classes: Any) -> A
         raise CLIError(str(exc)) from exc
 
 
-def _read_gold(args: argparse.Namespace, L: Any, classes: Any = None) -> Any:
-    """Gold labels of ``--gold`` / ``--gold-column`` as indices (-1 = unknown)."""
-    if args.gold is None:
-        return None
-    from weaklabel.io import read_gold
-
-    try:
-        return read_gold(
-            args.gold,
-            column="label" if args.gold_column is None else args.gold_column,
-            n_rows=L.shape[0],
-            classes=_classes_of(L, None) if classes is None else classes,
-            cardinality=getattr(args, "cardinality", None),
-        )
-    except ValueError as exc:
-        raise CLIError(str(exc)) from exc
-
-
 def _read_crowd(args: argparse.Namespace, classes: Sequence[str] | None) -> Any:
     """``--crowd FILE``: one answer per row -> a sparse task x worker matrix."""
     from weaklabel.crowd import votes_from_long_table
@@ -337,7 +319,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     from weaklabel.io import read_votes
 
     L = read_votes(args.votes)
-    y = _read_gold(args, L)
+    y = read_gold_option(args, L)
     model = None
     if args.model is not None:
         from weaklabel.label_model import load_label_model
@@ -354,11 +336,11 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
     if args.crowd is not None:
         L: Any = _read_crowd(args, None)
-        y = _read_gold(args, L, classes=list(L.classes))
+        y = read_gold_option(args, L, classes=list(L.classes))
         rows = f"{L.shape[0]} tasks ({L.votes.nnz} answers)"
     else:
         L = read_votes(args.votes)
-        y = _read_gold(args, L)
+        y = read_gold_option(args, L)
         rows = f"{L.shape[0]} rows"
     model = _make_model(args.model_type, args.cardinality, args.seed).fit(L, y)
     model.save(args.out)
@@ -399,7 +381,7 @@ def _cmd_label(args: argparse.Namespace) -> int:
         on_error=args.on_error,
     )
     if args.gold is not None:
-        y = _read_gold(args, L, classes=classes)
+        y = read_gold_option(args, L, classes=classes)
     elif args.gold_column is not None:
         y = _gold_of_data(args, df, classes)
     else:

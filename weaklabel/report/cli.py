@@ -19,24 +19,11 @@ def read_gold(args: argparse.Namespace, L: Any) -> Any:
     """The ``--gold``/``--gold-column`` labels as indices (-1 = unknown), or None.
 
     The same row-aligned gold file ``weaklabel fit --gold`` takes, read by the
-    same parser (:func:`weaklabel.io.read_gold`, so both commands agree).
+    same function (:func:`weaklabel._cli_parser.read_gold_option`).
     """
-    if args.gold is None:
-        return None
-    from weaklabel._validation import class_names_of
-    from weaklabel.exceptions import WeakLabelError
-    from weaklabel.io import read_gold as read_gold_file
+    from weaklabel._cli_parser import read_gold_option
 
-    try:
-        return read_gold_file(
-            args.gold,
-            column="label" if args.gold_column is None else args.gold_column,
-            n_rows=L.shape[0],
-            classes=class_names_of(L),
-            cardinality=getattr(args, "cardinality", None),
-        )
-    except ValueError as exc:
-        raise WeakLabelError(str(exc)) from exc
+    return read_gold_option(args, L)
 
 
 def add_gold_options(parser: argparse.ArgumentParser) -> None:
