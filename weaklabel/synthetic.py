@@ -96,6 +96,25 @@ def _check_dependencies(
     return out
 
 
+def _class_balance(
+    class_balance: npt.ArrayLike | None, k: int
+) -> npt.NDArray[np.float64]:
+    """The class balance to draw labels from: uniform when None, else checked."""
+    if class_balance is None:
+        return np.full(k, 1.0 / k)
+    balance = np.asarray(class_balance, dtype=np.float64)
+    if (
+        balance.shape != (k,)
+        or np.any(balance < 0)
+        or not np.isclose(balance.sum(), 1.0)
+    ):
+        raise ValueError(
+            f"class_balance must be {k} non-negative probabilities summing to 1;"
+            f" got {balance.tolist()}."
+        )
+    return balance
+
+
 def make_votes(
     n_samples: int = 1000,
     n_lfs: int = 10,
@@ -151,19 +170,7 @@ def make_votes(
     rng = as_generator(random_state)
     acc = _per_lf(accuracies, rng.uniform(0.55, 0.95, m), "accuracies", m)
     cov = _per_lf(coverages, rng.uniform(0.1, 0.6, m), "coverages", m)
-    if class_balance is None:
-        balance = np.full(k, 1.0 / k)
-    else:
-        balance = np.asarray(class_balance, dtype=np.float64)
-        if (
-            balance.shape != (k,)
-            or np.any(balance < 0)
-            or not np.isclose(balance.sum(), 1.0)
-        ):
-            raise ValueError(
-                f"class_balance must be {k} non-negative probabilities summing to 1;"
-                f" got {balance.tolist()}."
-            )
+    balance = _class_balance(class_balance, k)
     deps = _check_dependencies(dependencies, m)
 
     dt = vote_dtype(k)
@@ -267,19 +274,7 @@ def make_rule_votes(
             " share of narrow rules that refine a broad rule's keyword."
         )
     rng = as_generator(random_state)
-    if class_balance is None:
-        balance = np.full(k, 1.0 / k)
-    else:
-        balance = np.asarray(class_balance, dtype=np.float64)
-        if (
-            balance.shape != (k,)
-            or np.any(balance < 0)
-            or not np.isclose(balance.sum(), 1.0)
-        ):
-            raise ValueError(
-                f"class_balance must be {k} non-negative probabilities summing to 1;"
-                f" got {balance.tolist()}."
-            )
+    balance = _class_balance(class_balance, k)
     y = rng.choice(k, size=n, p=balance)
     polarity = np.arange(m) % k
     L = np.full((n, m), ABSTAIN, dtype=vote_dtype(k))
