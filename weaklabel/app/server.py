@@ -324,8 +324,21 @@ def create_app(workbench: Workbench, settings: AppSettings | None = None) -> Any
     # ---------------------------------------------------------------- export
     @app.get("/export/soft-labels.{fmt}")
     async def export_soft(fmt: str) -> Any:
-        frame = wb.soft_labels_frame()
-        return _table_response(frame, fmt, "soft-labels", Response)
+        import tempfile
+
+        if fmt not in ("csv", "parquet"):
+            raise WeakLabelError(f"Export format must be csv or parquet; got {fmt!r}.")
+        with tempfile.TemporaryDirectory() as tmp:
+            content = wb.write_soft_labels(
+                Path(tmp) / f"soft-labels.{fmt}"
+            ).read_bytes()
+        return Response(
+            content,
+            media_type="text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
+            headers={
+                "Content-Disposition": f'attachment; filename="soft-labels.{fmt}"'
+            },
+        )
 
     @app.get("/export/gold.{fmt}")
     async def export_gold(fmt: str) -> Any:

@@ -675,8 +675,8 @@ class Workbench:
         return removed
 
     # ---------------------------------------------------------------- export
-    def soft_labels_frame(self) -> pd.DataFrame:
-        """The soft labels as the ``io`` module writes them.
+    def soft_labels(self) -> npt.NDArray[np.float64]:
+        """The soft labels, shape (n_rows, k).
 
         Rows labeled by a person carry their label (probability 1); the
         others the label model's probabilities, moved toward the labels seen
@@ -686,15 +686,27 @@ class Workbench:
             raise WeakLabelError(
                 "The label model is not fitted yet; press refit first."
             )
-        from weaklabel.io import soft_label_frame
-
         proba = np.array(self.learner.proba_, dtype=np.float64)
         y = self.gold()
         labeled = np.flatnonzero(y >= 0)  # labels given after the last fit too
         proba[labeled] = 0.0
         proba[labeled, y[labeled]] = 1.0
+        return proba
+
+    def soft_labels_frame(self) -> pd.DataFrame:
+        """The soft labels as the ``io`` module writes them (see :meth:`soft_labels`)."""
+        from weaklabel.io import soft_label_frame
+
         return soft_label_frame(
-            proba, classes=list(self.classes), index=self.frame.index
+            self.soft_labels(), classes=list(self.classes), index=self.frame.index
+        )
+
+    def write_soft_labels(self, path: str | Path) -> Path:
+        """Write the soft labels with :func:`weaklabel.io.write_soft_labels` (CSV or Parquet)."""
+        from weaklabel.io import write_soft_labels
+
+        return write_soft_labels(
+            path, self.soft_labels(), classes=list(self.classes), index=self.frame.index
         )
 
     def gold_frame(self) -> pd.DataFrame:
