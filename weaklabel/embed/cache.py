@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from weaklabel._sqlite_cache import thread_connection
 from weaklabel.embed.base import Embedder, check_embedder, normalize_rows
 
 __all__ = ["CachedEmbedder", "EmbeddingCache"]
@@ -91,34 +92,14 @@ class EmbeddingCache:
         self.__init__(state["path"])  # type: ignore[misc]
 
     def _connect(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None and getattr(self._local, "pid", None) == os.getpid():
-            return conn
-        if not self.path.parent.is_dir():
-            raise FileNotFoundError(
-                f"Embedding cache {str(self.path)!r}: the folder"
-                f" {str(self.path.parent)!r} does not exist. Create it first."
-            )
-        conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
-            cols = [r[1] for r in conn.execute("PRAGMA table_info(embeddings)")]
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise ValueError(
-                f"{str(self.path)!r} is not an embedding cache (SQLite said: {exc});"
-                " pass the path of a new file or of one weaklabel wrote."
-            ) from exc
-        if cols != ["embedder", "key", "dim", "vector"]:
-            conn.close()
-            raise ValueError(
-                f"{str(self.path)!r} holds a table 'embeddings' that weaklabel did"
-                f" not write (columns {cols}); pass another path."
-            )
-        self._local.conn = conn
-        self._local.pid = os.getpid()
-        return conn
+        return thread_connection(
+            self._local,
+            self.path,
+            what="an embedding cache",
+            schema=[_SCHEMA],
+            table="embeddings",
+            columns=["embedder", "key", "dim", "vector"],
+        )
 
     def get(
         self, embedder: str, texts: Sequence[str]

@@ -34,6 +34,8 @@ from typing import Any
 
 import pandas as pd
 
+from weaklabel._sqlite_cache import thread_connection
+
 __all__ = ["CallRecord", "Completion", "ResponseCache", "response_key"]
 
 _SCHEMA = (
@@ -169,36 +171,14 @@ class ResponseCache:
                 for stmt in _SCHEMA:
                     self._memory.execute(stmt)
             return self._memory
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None and getattr(self._local, "pid", None) == os.getpid():
-            return conn
-        path = Path(self.path)
-        if not path.parent.is_dir():
-            raise FileNotFoundError(
-                f"Response cache {str(path)!r}: the folder {str(path.parent)!r}"
-                " does not exist. Create it first."
-            )
-        conn = sqlite3.connect(path, timeout=60.0, isolation_level=None)
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            for stmt in _SCHEMA:
-                conn.execute(stmt)
-            cols = [r[1] for r in conn.execute("PRAGMA table_info(responses)")]
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise ValueError(
-                f"{str(path)!r} is not a response cache (SQLite said: {exc}); pass"
-                " the path of a new file or of one weaklabel wrote."
-            ) from exc
-        if cols != _RESPONSE_COLUMNS:
-            conn.close()
-            raise ValueError(
-                f"{str(path)!r} holds a table 'responses' that weaklabel did not"
-                f" write (columns {cols}); pass another path."
-            )
-        self._local.conn = conn
-        self._local.pid = os.getpid()
-        return conn
+        return thread_connection(
+            self._local,
+            Path(self.path),
+            what="a response cache",
+            schema=_SCHEMA,
+            table="responses",
+            columns=_RESPONSE_COLUMNS,
+        )
 
     def get(self, keys: Sequence[str]) -> dict[str, Completion]:
         """The cached completions of those keys that are in the cache."""
