@@ -52,18 +52,33 @@ def _missing(model: str, exc: BaseException, package: str) -> OSError:
 
 
 class _LazyModel:
+    """A model loaded once, on first use, under a lock; never pickled."""
+
     model: str
     batch_size: int
     device: str
     allow_download: bool
+
+    def _init_lazy(self) -> None:
+        self._loaded: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        raise NotImplementedError
+
+    def _get(self) -> Any:
+        if self._loaded is None:
+            with self._lock:
+                if self._loaded is None:
+                    self._loaded = self._load()
+        return self._loaded
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if k not in ("_loaded", "_lock")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         vars(self).update(state)
-        self._loaded: Any = None
-        self._lock = threading.Lock()
+        self._init_lazy()
 
 
 class SentenceTransformerEmbedder(_LazyModel):
@@ -101,8 +116,7 @@ class SentenceTransformerEmbedder(_LazyModel):
         self.batch_size = batch_size
         self.device = device
         self.allow_download = allow_download
-        self._loaded = None
-        self._lock = threading.Lock()
+        self._init_lazy()
 
     @property
     def name(self) -> str:
@@ -112,29 +126,23 @@ class SentenceTransformerEmbedder(_LazyModel):
     def __repr__(self) -> str:
         return f"SentenceTransformerEmbedder({self.model!r})"
 
-    def _get(self) -> Any:
-        if self._loaded is None:
-            with self._lock:
-                if self._loaded is None:
-                    try:
-                        from sentence_transformers import SentenceTransformer
-                    except ImportError as exc:
-                        raise ImportError(
-                            "SentenceTransformerEmbedder needs sentence-transformers:"
-                            " pip install sentence-transformers."
-                        ) from exc
-                    with offline(not self.allow_download):
-                        try:
-                            self._loaded = SentenceTransformer(
-                                self.model,
-                                device=self.device,
-                                local_files_only=not self.allow_download,
-                            )
-                        except OSError as exc:
-                            raise _missing(
-                                self.model, exc, "sentence-transformers"
-                            ) from exc
-        return self._loaded
+    def _load(self) -> Any:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ImportError(
+                "SentenceTransformerEmbedder needs sentence-transformers:"
+                " pip install sentence-transformers."
+            ) from exc
+        with offline(not self.allow_download):
+            try:
+                return SentenceTransformer(
+                    self.model,
+                    device=self.device,
+                    local_files_only=not self.allow_download,
+                )
+            except OSError as exc:
+                raise _missing(self.model, exc, "sentence-transformers") from exc
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """L2-normalised sentence embeddings of shape (len(texts), dim)."""
@@ -179,8 +187,7 @@ class TransformersEmbedder(_LazyModel):
         self.max_length = max_length
         self.device = device
         self.allow_download = allow_download
-        self._loaded = None
-        self._lock = threading.Lock()
+        self._init_lazy()
 
     @property
     def name(self) -> str:
@@ -190,31 +197,23 @@ class TransformersEmbedder(_LazyModel):
     def __repr__(self) -> str:
         return f"TransformersEmbedder({self.model!r})"
 
-    def _get(self) -> Any:
-        if self._loaded is None:
-            with self._lock:
-                if self._loaded is None:
-                    try:
-                        from transformers import AutoModel, AutoTokenizer
-                    except ImportError as exc:
-                        raise ImportError(
-                            "TransformersEmbedder needs transformers and torch:"
-                            " pip install transformers."
-                        ) from exc
-                    local = not self.allow_download
-                    with offline(local):
-                        try:
-                            tok = AutoTokenizer.from_pretrained(
-                                self.model, local_files_only=local
-                            )
-                            net = AutoModel.from_pretrained(
-                                self.model, local_files_only=local
-                            )
-                        except OSError as exc:
-                            raise _missing(self.model, exc, "transformers") from exc
-                    net.eval().to(self.device)
-                    self._loaded = (tok, net)
-        return self._loaded
+    def _load(self) -> Any:
+        try:
+            from transformers import AutoModel, AutoTokenizer
+        except ImportError as exc:
+            raise ImportError(
+                "TransformersEmbedder needs transformers and torch:"
+                " pip install transformers."
+            ) from exc
+        local = not self.allow_download
+        with offline(local):
+            try:
+                tok = AutoTokenizer.from_pretrained(self.model, local_files_only=local)
+                net = AutoModel.from_pretrained(self.model, local_files_only=local)
+            except OSError as exc:
+                raise _missing(self.model, exc, "transformers") from exc
+        net.eval().to(self.device)
+        return (tok, net)
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """L2-normalised mean of the last hidden states, shape (len(texts), dim)."""

@@ -53,3 +53,39 @@ def test_transformers_never_downloads(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HOME", str(tmp_path))
     with pytest.raises(OSError, match="does not download models"):
         TransformersEmbedder("bert-base-uncased").embed(["a"])
+
+
+def test_lazy_model_loads_once_across_threads_and_is_not_pickled():
+    import threading
+    import time
+
+    from weaklabel.embed.adapters import _LazyModel
+
+    class Slow(_LazyModel):
+        def __init__(self):
+            self.model, self.batch_size = "slow", 1
+            self.device, self.allow_download = "cpu", False
+            self.loads = 0
+            self._init_lazy()
+
+        def _load(self):
+            self.loads += 1
+            time.sleep(0.05)
+            return object()
+
+    lazy = Slow()
+    seen = []
+    threads = [
+        threading.Thread(target=lambda: seen.append(lazy._get())) for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert lazy.loads == 1
+    assert len({id(x) for x in seen}) == 1
+    clone = pickle.loads(pickle.dumps(lazy))
+    assert clone._loaded is None
+    assert clone.loads == 1
+    clone._get()
+    assert clone.loads == 2
