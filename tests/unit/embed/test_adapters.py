@@ -1,11 +1,13 @@
 import importlib.util
 import os
 import pickle
+import threading
+import time
 
 import pytest
 
 from weaklabel.embed import SentenceTransformerEmbedder, TransformersEmbedder
-from weaklabel.embed.adapters import offline
+from weaklabel.embed.adapters import _LazyModel, offline
 
 
 def test_offline_flags_are_set_then_restored(monkeypatch):
@@ -55,25 +57,21 @@ def test_transformers_never_downloads(tmp_path, monkeypatch):
         TransformersEmbedder("bert-base-uncased").embed(["a"])
 
 
+class _Slow(_LazyModel):
+    def __init__(self):
+        self.model, self.batch_size = "slow", 1
+        self.device, self.allow_download = "cpu", False
+        self.loads = 0
+        self._init_lazy()
+
+    def _load(self):
+        self.loads += 1
+        time.sleep(0.05)
+        return object()
+
+
 def test_lazy_model_loads_once_across_threads_and_is_not_pickled():
-    import threading
-    import time
-
-    from weaklabel.embed.adapters import _LazyModel
-
-    class Slow(_LazyModel):
-        def __init__(self):
-            self.model, self.batch_size = "slow", 1
-            self.device, self.allow_download = "cpu", False
-            self.loads = 0
-            self._init_lazy()
-
-        def _load(self):
-            self.loads += 1
-            time.sleep(0.05)
-            return object()
-
-    lazy = Slow()
+    lazy = _Slow()
     seen = []
     threads = [
         threading.Thread(target=lambda: seen.append(lazy._get())) for _ in range(4)
