@@ -6,6 +6,8 @@
   wheel (``pip install 'weaklabel[embed]'``), never downloads.
 - :class:`SentenceTransformerEmbedder`, :class:`TransformersEmbedder`:
   models the user has on disk, loaded offline.
+- :class:`CLIPEmbedder`: a CLIP-style dual encoder on disk (CLIP, SigLIP):
+  texts and images in one space.
 - :class:`CachedEmbedder` / :class:`EmbeddingCache`: vectors kept in a SQLite
   file per (embedder, text).
 - :func:`zero_shot_lf`, :func:`knn_lf`, :func:`extend_lf`,
@@ -19,6 +21,7 @@ from __future__ import annotations
 from weaklabel.embed.adapters import SentenceTransformerEmbedder, TransformersEmbedder
 from weaklabel.embed.base import Embedder, as_texts, embed_texts, normalize_rows
 from weaklabel.embed.cache import CachedEmbedder, EmbeddingCache
+from weaklabel.embed.clip import CLIPEmbedder
 from weaklabel.embed.default import WordLlamaEmbedder
 from weaklabel.embed.lfs import (
     DEFAULT_KNN_THRESHOLD,
@@ -33,6 +36,7 @@ from weaklabel.embed.lfs import (
 __all__ = [
     "DEFAULT_KNN_THRESHOLD",
     "DEFAULT_ZERO_SHOT_MARGIN",
+    "CLIPEmbedder",
     "CachedEmbedder",
     "Embedder",
     "EmbeddingCache",
