@@ -47,7 +47,14 @@ _CLASSES: dict[str, type[PairAligner] | type[AnchorAligner]] = {
     "PairAligner": PairAligner,
     "AnchorAligner": AnchorAligner,
 }
-_FITTED = ("weighting_", "noise_estimate_", "logit_scale_", "history_", "n_epochs_")
+_FITTED = (
+    "weighting_",
+    "noise_estimate_",
+    "selection_",
+    "logit_scale_",
+    "history_",
+    "n_epochs_",
+)
 
 
 def _sha256(path: Path) -> str:

@@ -36,6 +36,7 @@ import torch
 from sklearn.base import BaseEstimator
 
 from weaklabel._validation import check_int_param, check_real_param
+from weaklabel.align.evaluate import retrieval_metrics
 from weaklabel.align.heads import AlignNet
 from weaklabel.align.losses import (
     HardestNegativeLoss,
@@ -45,11 +46,10 @@ from weaklabel.align.losses import (
 )
 from weaklabel.align.weighting import (
     WEIGHTINGS,
+    choose_weighting,
     combine,
     estimated_noise,
     gmm_clean_probability,
-    noise_share_vs_null,
-    resolve_auto,
 )
 from weaklabel.exceptions import NotFittedError, WeakLabelError
 from weaklabel.typing import RandomStateLike
@@ -57,6 +57,7 @@ from weaklabel.typing import RandomStateLike
 __all__ = ["AnchorAligner", "PairAligner"]
 
 _LOSSES = ("infonce", "siglip")
+_MIN_HELD = 20  # fewer held-out pairs than this per link: "auto" trains uniformly
 
 
 @dataclass
@@ -139,6 +140,7 @@ class _BaseAligner(BaseEstimator):
     net_: AlignNet
     weighting_: str
     noise_estimate_: float | None
+    selection_: dict[str, float] | None
     pair_weights_: list[npt.NDArray[np.float64]]
     logit_scale_: float
     history_: list[dict[str, float]]
@@ -161,7 +163,8 @@ class _BaseAligner(BaseEstimator):
         weight_decay: float = 1e-4,
         hard_negative: float = 0.0,
         margin: float = 0.2,
-        gate: float = 0.1,
+        gate: float = 0.02,
+        holdout: float = 0.2,
         device: str = "cpu",
         random_state: RandomStateLike = 0,
     ) -> None:
@@ -178,6 +181,7 @@ class _BaseAligner(BaseEstimator):
         self.hard_negative = hard_negative
         self.margin = margin
         self.gate = gate
+        self.holdout = holdout
         self.device = device
         self.random_state = random_state
 
@@ -206,6 +210,7 @@ class _BaseAligner(BaseEstimator):
         check_real_param(self.hard_negative, "hard_negative", owner, low=0.0)
         check_real_param(self.margin, "margin", owner, low=0.0)
         check_real_param(self.gate, "gate", owner, low=0.0, high=1.0)
+        check_real_param(self.holdout, "holdout", owner, low=0.0, high=0.5)
 
     def _device(self) -> torch.device:
         dev = torch.device(self.device)
@@ -229,12 +234,82 @@ class _BaseAligner(BaseEstimator):
         self._check_params()
         device = self._device()
         seed = _seed_of(self.random_state)
+        mode = str(self.weighting)
+        has_lf = all(lk.lf is not None for lk in links)
+        if mode in ("lf", "lf+gmm") and not has_lf:
+            raise WeakLabelError(
+                f"weighting={mode!r} needs the label model's P(match) of every pair"
+                " (confidence=...); give pair LFs or use weighting='gmm' or 'none'."
+            )
         # Layer construction and dropout draw from torch's global RNG: run them
         # on a forked, seeded copy so the user's RNG state is left as it was.
         cuda = [device] if device.type == "cuda" else []
+        scores: dict[str, float] | None = None
         with torch.random.fork_rng(devices=cuda):
+            if mode == "auto":
+                mode, scores = self._select_weighting(views, links, device, seed)
             torch.manual_seed(seed)
-            self._train(views, links, device, seed)
+            run = self._train(views, links, device, seed, mode)
+        net, history, weights, noise = run
+        self.net_ = net
+        self.n_epochs_ = self.epochs
+        self.history_ = history
+        self.weighting_ = mode
+        self.selection_ = scores
+        self.noise_estimate_ = noise
+        self.pair_weights_ = weights
+        self.logit_scale_ = float(net.logit_scale.detach())
+
+    def _select_weighting(
+        self,
+        views: Mapping[str, npt.NDArray[np.float32]],
+        links: list[_Link],
+        device: torch.device,
+        seed: int,
+    ) -> tuple[str, dict[str, float]]:
+        """What ``weighting="auto"`` uses: the best weighting on held-out pairs.
+
+        A share ``holdout`` of every link's pairs is set aside; each candidate
+        weighting trains on the rest, and its rSum on the held-out pairs
+        (retrieved among the held-out items) is its score.  Noisy held-out
+        pairs rank at random under every model, so they add variance but no
+        bias: the candidate that retrieves the clean held-out pairs best
+        scores highest.  A re-weighting is used only when it beats uniform
+        training by more than ``gate`` (relative), so data on which
+        re-weighting does not pay trains uniformly.
+        """
+        rng = np.random.default_rng(seed)
+        fit_links, held = [], []
+        for lk in links:
+            n = len(lk.pairs)
+            n_held = round(self.holdout * n)
+            if n_held < _MIN_HELD or n - n_held < 2:
+                return "none", {}
+            order = rng.permutation(n)
+            h, f = np.sort(order[:n_held]), np.sort(order[n_held:])
+            lf = None if lk.lf is None else lk.lf[f]
+            fit_links.append(_Link(lk.a, lk.b, lk.pairs[f], lf, lk.sample_weight[f]))
+            held.append(lk.pairs[h])
+        candidates = ["none", "gmm"]
+        if all(lk.lf is not None for lk in links):
+            candidates += ["lf", "lf+gmm"]
+        scores: dict[str, float] = {}
+        for how in candidates:
+            torch.manual_seed(seed)
+            net = self._train(views, fit_links, device, seed, how)[0]
+            total = 0.0
+            with torch.no_grad():
+                for lk, pairs in zip(links, held, strict=True):
+                    A = net.encode(
+                        lk.a, torch.from_numpy(np.array(views[lk.a])).to(device)
+                    )
+                    B = net.encode(
+                        lk.b, torch.from_numpy(np.array(views[lk.b])).to(device)
+                    )
+                    r = retrieval_metrics(A.cpu().numpy(), B.cpu().numpy(), pairs)
+                    total += float(r["rsum"])
+            scores[how] = round(total / len(links), 4)
+        return choose_weighting(scores, gate=self.gate), scores
 
     def _train(
         self,
@@ -242,7 +317,11 @@ class _BaseAligner(BaseEstimator):
         links: list[_Link],
         device: torch.device,
         seed: int,
-    ) -> None:
+        mode: str,
+    ) -> tuple[
+        AlignNet, list[dict[str, float]], list[npt.NDArray[np.float64]], float | None
+    ]:
+        """Train one network with a fixed weighting; the caller seeds torch."""
         gen = torch.Generator().manual_seed(seed)
         net = AlignNet(
             {k: v.shape[1] for k, v in views.items()},
@@ -265,68 +344,29 @@ class _BaseAligner(BaseEstimator):
         infonce = InfoNCELoss()
         siglip = SigLIPLoss()
         hinge = HardestNegativeLoss(self.margin)
-
-        mode = str(self.weighting)
-        lf_all = [lk.lf for lk in links]
-        has_lf = all(w is not None for w in lf_all)
-        if mode in ("lf", "lf+gmm") and not has_lf:
-            raise WeakLabelError(
-                f"weighting={mode!r} needs the label model's P(match) of every pair"
-                " (confidence=...); give pair LFs or use weighting='gmm' or 'none'."
-            )
-        lf_cat = (
-            np.concatenate([w for w in lf_all if w is not None]) if has_lf else None
-        )
-        decided: str | None = None  # "auto" decides at the end of the warm-up
-        noise: float | None = None
-        provisional = "none"  # what "auto" uses during the warm-up
-        if mode == "auto":
-            provisional, noise = resolve_auto(lf=lf_cat, gmm=None, gate=self.gate)
-        else:
-            decided = mode
         gmm_p: list[npt.NDArray[np.float64] | None] = [None] * len(links)
         history: list[dict[str, float]] = []
 
         def current_weights(i: int) -> npt.NDArray[np.float64]:
             lk = links[i]
-            how = decided if decided is not None else provisional
-            if how == "none":
+            if mode == "none":
                 w = np.ones(len(lk.pairs))
-            elif how == "lf":
+            elif mode == "lf":
                 w = np.asarray(lk.lf)
-            elif how == "gmm":
+            elif mode == "gmm":
                 g = gmm_p[i]
                 w = np.ones(len(lk.pairs)) if g is None else g
-            else:  # lf+gmm
+            else:  # lf+gmm: the label model's weights during the warm-up
                 w = combine(lk.lf, gmm_p[i])
             return w * lk.sample_weight
 
-        uses_gmm = mode in ("gmm", "lf+gmm", "auto")
+        uses_gmm = mode in ("gmm", "lf+gmm")
         for epoch in range(self.epochs):
             if uses_gmm and epoch >= self.warmup:
-                real, null = [], []
+                # NCR: refit the mixture on the current per-pair losses every epoch
                 for i, lk in enumerate(links):
                     losses = self._pair_losses(net, X, lk, infonce, gen)
                     gmm_p[i] = gmm_clean_probability(losses, random_state=seed % 2**31)
-                    real.append(losses)
-                    if mode == "auto" and decided is None:
-                        shuffled = lk.pairs.copy()
-                        perm = torch.randperm(len(shuffled), generator=gen).numpy()
-                        shuffled[:, 1] = shuffled[perm, 1]
-                        rnd = _Link(lk.a, lk.b, shuffled, None, lk.sample_weight)
-                        null.append(self._pair_losses(net, X, rnd, infonce, gen))
-                if mode == "auto" and decided is None:
-                    g_cat = np.concatenate([g for g in gmm_p if g is not None])
-                    null_noise = (
-                        noise_share_vs_null(np.concatenate(real), np.concatenate(null))
-                        if null
-                        else None
-                    )
-                    decided, noise = resolve_auto(
-                        lf=lf_cat, gmm=g_cat, null_noise=null_noise, gate=self.gate
-                    )
-                    if decided == "none":
-                        uses_gmm = False
             weights = [
                 torch.from_numpy(current_weights(i).astype(np.float32)).to(device)
                 for i in range(len(links))
@@ -375,20 +415,13 @@ class _BaseAligner(BaseEstimator):
                 }
             )
         net.eval()
-        self.net_ = net
-        self.n_epochs_ = self.epochs
-        self.history_ = history
-        self.weighting_ = decided if decided is not None else provisional
-        if noise is None:
-            if gmm_p[0] is not None:
-                noise = estimated_noise(
-                    np.concatenate([g for g in gmm_p if g is not None])
-                )
-            elif lf_cat is not None:
-                noise = estimated_noise(lf_cat)
-        self.noise_estimate_ = noise
-        self.pair_weights_ = [current_weights(i) for i in range(len(links))]
-        self.logit_scale_ = float(net.logit_scale.detach())
+        noise: float | None = None
+        if gmm_p[0] is not None:
+            noise = estimated_noise(np.concatenate([g for g in gmm_p if g is not None]))
+        elif mode == "lf":
+            noise = estimated_noise(np.concatenate([np.asarray(lk.lf) for lk in links]))
+        final = [current_weights(i) for i in range(len(links))]
+        return net, history, final, noise
 
     @staticmethod
     def _pair_losses(
@@ -452,10 +485,13 @@ class PairAligner(_BaseAligner):
     weighting : {"auto", "none", "lf", "gmm", "lf+gmm"}, default="auto"
         Per-pair weights: none; the label model's P(match) (``confidence``);
         NCR's two-component GMM on per-pair loss after the warm-up; both
-        combined.  "auto" re-weights only when the data looks noisy (the
-        estimated noisy share reaches ``gate``): with ``confidence`` it uses
-        the label model's estimate and then ``lf+gmm``, without it the GMM's
-        after the warm-up and then ``gmm``.
+        combined.  "auto" chooses by the data: it holds out a share
+        ``holdout`` of the pairs, trains every candidate ("none", "gmm", and
+        with ``confidence`` also "lf" and "lf+gmm") on the rest, and uses the
+        one that retrieves the held-out pairs best (rSum); a re-weighting
+        must beat uniform training by more than ``gate``.  The chosen
+        weighting is then trained on all pairs (so "auto" costs about
+        ``len(candidates) + 1`` fits).
     epochs : int, default=30
     warmup : int, default=5
         Epochs before the GMM and the hard-negative term start.
@@ -467,8 +503,12 @@ class PairAligner(_BaseAligner):
         Weight of the VSE++ hardest-negative hinge added after the warm-up.
     margin : float, default=0.2
         Margin of that hinge.
-    gate : float, default=0.1
-        Estimated noise share from which "auto" re-weights.
+    gate : float, default=0.02
+        Relative held-out rSum gain over uniform training a re-weighting
+        needs before "auto" uses it (the clean-data gate).
+    holdout : float, default=0.2
+        Share of the pairs "auto" holds out to choose the weighting; with
+        fewer than 20 held-out pairs (per modality pair) it trains uniformly.
     device : str, default="cpu"
         ``"cpu"`` or ``"cuda"`` (``"cuda:1"``...).
     random_state : int, Generator or None, default=0
@@ -482,8 +522,11 @@ class PairAligner(_BaseAligner):
     weighting_ : str
         The weighting used ("auto" resolved).
     noise_estimate_ : float or None
-        Estimated share of noisy pairs (label model or GMM), None when
-        neither was computed.
+        Estimated share of noisy pairs (the GMM's, or the label model's for
+        "lf"), None when neither was computed.
+    selection_ : dict of str to float or None
+        With "auto": the held-out rSum of every candidate weighting (empty
+        when there were too few pairs to hold any out); None otherwise.
     pair_weights_ : list of ndarray of shape (n_pairs,)
         The final weight of every training pair.
     logit_scale_ : float
@@ -573,13 +616,13 @@ class AnchorAligner(_BaseAligner):
     anchor : str, default="anchor"
         Name of the anchor modality (a key of ``views``).
     dim, hidden, dropout, loss, weighting, epochs, warmup, batch_size, lr, \
-weight_decay, hard_negative, margin, gate, device, random_state
+weight_decay, hard_negative, margin, gate, holdout, device, random_state
         Keyword-only, as for :class:`PairAligner` (same meanings and defaults).
 
     Attributes
     ----------
-    net_, weighting_, noise_estimate_, pair_weights_, logit_scale_, history_,
-    n_epochs_
+    net_, weighting_, noise_estimate_, selection_, pair_weights_, logit_scale_,
+    history_, n_epochs_
         As in :class:`PairAligner`; ``pair_weights_`` has one array per
         non-anchor modality, in the order of ``pairs``.
     modalities_ : list of str
@@ -603,7 +646,8 @@ weight_decay, hard_negative, margin, gate, device, random_state
         weight_decay: float = 1e-4,
         hard_negative: float = 0.0,
         margin: float = 0.2,
-        gate: float = 0.1,
+        gate: float = 0.02,
+        holdout: float = 0.2,
         device: str = "cpu",
         random_state: RandomStateLike = 0,
     ) -> None:
@@ -621,6 +665,7 @@ weight_decay, hard_negative, margin, gate, device, random_state
             hard_negative=hard_negative,
             margin=margin,
             gate=gate,
+            holdout=holdout,
             device=device,
             random_state=random_state,
         )

@@ -9,10 +9,13 @@ Three sources of trust in a pair:
   of the low-mean component);
 - ``lf+gmm``: both, combined as independent evidence (their odds multiply).
 
-Re-weighting costs accuracy on clean data (fewer effective pairs, and the
-GMM then splits the hard-but-clean pairs from the easy ones), so ``auto``
-gates it: it turns re-weighting off when the data looks clean, that is when
-the estimated share of noisy pairs is below ``gate`` (0.1 by default).
+Re-weighting can cost accuracy on clean data (fewer effective pairs, and the
+GMM then splits the hard-but-clean pairs from the easy ones), so
+``weighting="auto"`` (in :mod:`weaklabel.align.train`) does not trust a noise
+estimate: it holds out a share of the pairs, trains each weighting on the
+rest and keeps the one that retrieves the held-out pairs best, re-weighting
+only when that beats uniform training by a margin (the clean-data gate).
+:func:`choose_weighting` is that rule.
 
 Examples
 --------
@@ -28,6 +31,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
@@ -35,11 +39,10 @@ import numpy.typing as npt
 
 __all__ = [
     "WEIGHTINGS",
+    "choose_weighting",
     "combine",
     "estimated_noise",
     "gmm_clean_probability",
-    "noise_share_vs_null",
-    "resolve_auto",
 ]
 
 Weighting = Literal["auto", "none", "lf", "gmm", "lf+gmm"]
@@ -107,39 +110,6 @@ def estimated_noise(clean_probability: npt.ArrayLike) -> float:
     return float(np.mean(1.0 - p)) if p.size else 0.0
 
 
-def noise_share_vs_null(losses: npt.ArrayLike, null_losses: npt.ArrayLike) -> float:
-    """Share of noisy pairs, calibrated on the losses of known-random pairs.
-
-    A noisy pair's loss is distributed like a random pair's, so half of the
-    noisy pairs lie above the median random-pair loss, and (once the model
-    has learned something) almost no clean pair does: the noisy share is
-    about twice the share of pairs above that median.
-
-    Parameters
-    ----------
-    losses : array-like of shape (n_pairs,)
-        Per-pair loss of the training pairs.
-    null_losses : array-like of shape (n_null,)
-        Per-pair loss of shuffled (random) pairs under the same model.
-
-    Returns
-    -------
-    float
-        In [0, 1]; an upper estimate (clean pairs above the median count too).
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> null = rng.normal(5, 0.5, 1000)
-    >>> real = np.r_[rng.normal(1, 0.5, 700), rng.normal(5, 0.5, 300)]
-    >>> round(noise_share_vs_null(real, null), 1)
-    0.3
-    """
-    x = np.asarray(losses, dtype=np.float64)
-    med = float(np.median(np.asarray(null_losses, dtype=np.float64)))
-    return min(1.0, 2.0 * float(np.mean(x > med))) if x.size else 0.0
-
-
 def combine(
     lf: npt.ArrayLike | None, gmm: npt.ArrayLike | None
 ) -> npt.NDArray[np.float64]:
@@ -178,59 +148,35 @@ def combine(
     return np.asarray(odds / (1 + odds), dtype=np.float64)
 
 
-def resolve_auto(
-    *,
-    lf: npt.ArrayLike | None,
-    gmm: npt.ArrayLike | None,
-    null_noise: float | None = None,
-    gate: float = 0.1,
-) -> tuple[str, float]:
-    """What ``weighting="auto"`` does, given what is known about the pairs.
-
-    Before the warm-up only the label model is known: its estimated noisy
-    share decides between its weights and none.  After the warm-up the
-    per-pair losses decide: the noisy share is the smaller of the GMM's and
-    the null-calibrated estimate (:func:`noise_share_vs_null`), both upper
-    estimates, and measured on the data itself rather than through the LFs'
-    coverage.  Below ``gate`` nothing is re-weighted; above it the weights
-    are the GMM's, combined with the label model's where pair LFs exist.
+def choose_weighting(scores: Mapping[str, float], *, gate: float = 0.02) -> str:
+    """The weighting ``auto`` uses, from each candidate's held-out rSum.
 
     Parameters
     ----------
-    lf : array-like of shape (n_pairs,) or None
-        Label-model P(match), if pair LFs were given.
-    gmm : array-like of shape (n_pairs,) or None
-        GMM P(clean) after the warm-up (None before it).
-    null_noise : float, default=None
-        The noisy share from :func:`noise_share_vs_null`.
-    gate : float, default=0.1
-        Re-weight only when the estimated noise share reaches it.
+    scores : mapping of str to float
+        Held-out score of each candidate weighting, ``"none"`` included.
+    gate : float, default=0.02
+        The best re-weighting must beat ``"none"`` by more than this share of
+        its score; otherwise uniform training wins.
 
     Returns
     -------
-    weighting : {"none", "lf", "gmm", "lf+gmm"}
-    noise : float
-        The estimated noisy share the decision used.
+    str
 
     Examples
     --------
-    >>> resolve_auto(lf=[0.95, 0.99, 0.97], gmm=None)
-    ('none', 0.03)
-    >>> resolve_auto(lf=[0.1, 0.99, 0.2], gmm=None)
-    ('lf', 0.57)
-    >>> resolve_auto(lf=[0.1, 0.99, 0.2], gmm=[0.2, 0.9, 0.1], null_noise=0.6)
-    ('lf+gmm', 0.6)
-    >>> resolve_auto(lf=[0.1, 0.99, 0.2], gmm=[0.9, 0.9, 0.9], null_noise=0.02)
-    ('none', 0.02)
+    >>> choose_weighting({"none": 100.0, "gmm": 101.0, "lf+gmm": 99.0})
+    'none'
+    >>> choose_weighting({"none": 100.0, "gmm": 104.0, "lf+gmm": 110.0})
+    'lf+gmm'
     """
-    if gmm is None:
-        if lf is None:
-            return "none", 0.0
-        noise = estimated_noise(lf)
-        return ("lf" if noise >= gate else "none"), round(noise, 6)
-    noise = estimated_noise(gmm)
-    if null_noise is not None:
-        noise = min(noise, float(null_noise))
-    if noise < gate:
-        return "none", round(noise, 6)
-    return ("lf+gmm" if lf is not None else "gmm"), round(noise, 6)
+    if "none" not in scores:
+        raise ValueError(
+            f"choose_weighting needs the score of 'none' (uniform training); got"
+            f" {sorted(scores)}."
+        )
+    others = [k for k in scores if k != "none"]
+    if not others:
+        return "none"
+    best = max(others, key=lambda k: scores[k])
+    return best if scores[best] > scores["none"] * (1.0 + gate) else "none"

@@ -154,3 +154,19 @@ def test_help_lists_commands(capsys):
     out = capsys.readouterr().out
     assert "fit" in out
     assert "embed" in out
+
+
+def test_auto_selection_survives_save_and_load(tmp_path):
+    from weaklabel.align.persist import save_aligner
+    from weaklabel.align.train import PairAligner
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(150, 4))
+    A, B = z @ rng.normal(size=(4, 10)), z @ rng.normal(size=(4, 7))
+    P = np.c_[np.arange(150), np.arange(150)]
+    model = PairAligner(dim=4, epochs=3, warmup=1, weighting="auto").fit(A, B, P)
+    assert set(model.selection_) == {"none", "gmm"}
+    again = load_aligner(save_aligner(model, tmp_path / "m"))
+    assert again.selection_ == model.selection_
+    assert again.weighting_ == model.weighting_
+    assert again.get_params() == model.get_params()

@@ -64,8 +64,50 @@ def test_losses_and_mlp_heads_train(loss):
         dim=8, hidden=16, loss=loss, epochs=10, batch_size=50, random_state=0
     )
     m.fit(A, B, P, confidence=np.full(200, 0.9))
-    assert m.weighting_ == "none"  # auto: the label model says clean
+    assert m.weighting_ == "none"  # auto: re-weighting clean pairs does not pay
     assert _rsum(m, A, B, P) > 150
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_auto_gate_keeps_clean_data_uniform(seed):
+    # on these seeds a re-weighting scores a little above uniform on the held-out
+    # pairs (within the 2% gate): without the gate, auto would re-weight clean data
+    A, B, P = _data(300, seed=seed)
+    kw = dict(dim=16, epochs=12, warmup=4, batch_size=64, random_state=seed)
+    m = PairAligner(weighting="auto", **kw).fit(A, B, P, confidence=np.full(300, 0.9))
+    assert m.weighting_ == "none"
+    assert set(m.selection_) == {"none", "gmm", "lf", "lf+gmm"}
+    assert np.array_equal(m.pair_weights_[0], np.ones(300))
+    uni = PairAligner(weighting="none", **kw).fit(A, B, P)
+    assert np.array_equal(m.transform(A), uni.transform(A))  # the same training
+
+
+def test_auto_downweights_noisy_pairs():
+    A, B, P = _data(400, seed=3)
+    train, test = P[:300], P[300:] - 300
+    noisy, clean = inject_noise(train, 0.5, random_state=3)
+    rng = np.random.default_rng(3)
+    conf = np.clip(np.where(clean, 0.7, 0.4) + rng.normal(0, 0.15, 300), 0, 1)
+    kw = dict(dim=16, epochs=12, warmup=4, batch_size=64, random_state=3)
+    auto = PairAligner(weighting="auto", **kw).fit(
+        A[:300], B[:300], noisy, confidence=conf
+    )
+    assert auto.weighting_ in ("gmm", "lf+gmm")
+    assert auto.selection_[auto.weighting_] > auto.selection_["none"]
+    w = auto.pair_weights_[0]
+    assert w[clean].mean() > w[~clean].mean() + 0.5
+    uni = PairAligner(weighting="none", **kw).fit(A[:300], B[:300], noisy)
+    assert _rsum(auto, A[300:], B[300:], test) > _rsum(uni, A[300:], B[300:], test)
+
+
+def test_auto_without_enough_pairs_trains_uniformly():
+    A, B, P = _data(60)
+    m = PairAligner(dim=4, epochs=2, weighting="auto").fit(A, B, P)
+    assert m.weighting_ == "none"
+    assert m.selection_ == {}
+    assert PairAligner(dim=4, epochs=2, weighting="gmm").fit(A, B, P).selection_ is None
+    with pytest.raises(ValueError, match="'holdout'"):
+        PairAligner(holdout=0.9).fit(A, B, P)
 
 
 def test_gmm_downweights_noisy_pairs_and_helps():

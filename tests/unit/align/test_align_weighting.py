@@ -1,10 +1,12 @@
 import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from weaklabel.align.weighting import (
+    choose_weighting,
     combine,
     gmm_clean_probability,
-    noise_share_vs_null,
-    resolve_auto,
 )
 
 
@@ -29,17 +31,30 @@ def test_combine_uninformative_lf_leaves_gmm_unchanged():
     assert np.allclose(combine(None, g), g)
 
 
-def test_auto_gate():
-    assert resolve_auto(lf=np.full(10, 0.97), gmm=None)[0] == "none"
-    assert resolve_auto(lf=np.r_[np.ones(5), np.zeros(5)], gmm=None)[0] == "lf"
-    assert resolve_auto(lf=None, gmm=np.full(10, 0.5), null_noise=0.02)[0] == "none"
-    assert resolve_auto(lf=None, gmm=np.full(10, 0.5), null_noise=0.4)[0] == "gmm"
+def test_choose_weighting_gate():
+    scores = {"none": 100.0, "gmm": 101.5, "lf": 90.0, "lf+gmm": 99.0}
+    assert choose_weighting(scores) == "none"  # +1.5% is inside the 2% gate
+    assert choose_weighting(scores, gate=0.0) == "gmm"
+    assert choose_weighting({**scores, "lf+gmm": 103.0}) == "lf+gmm"
+    assert choose_weighting({"none": 5.0}) == "none"
+    with pytest.raises(ValueError, match="'none'"):
+        choose_weighting({"gmm": 1.0})
 
 
-def test_noise_share_vs_null():
-    rng = np.random.default_rng(0)
-    null = rng.normal(5, 1, 2000)
-    clean = rng.normal(0, 1, 2000)
-    assert noise_share_vs_null(clean, null) < 0.02
-    mixed = np.r_[clean[:1000], null[:1000] + rng.normal(0, 0.01, 1000)]
-    assert abs(noise_share_vs_null(mixed, null) - 0.5) < 0.06
+@given(
+    st.dictionaries(
+        st.sampled_from(["gmm", "lf", "lf+gmm"]),
+        st.floats(0, 600),
+        min_size=1,
+    ),
+    st.floats(0, 600),
+    st.floats(0, 1),
+)
+def test_choose_weighting_never_below_uniform(others, none, gate):
+    scores = {"none": none, **others}
+    chosen = choose_weighting(scores, gate=gate)
+    assert chosen in scores
+    assert scores[chosen] >= none
+    if chosen != "none":
+        assert scores[chosen] == max(others.values())
+        assert scores[chosen] > none * (1 + gate)
