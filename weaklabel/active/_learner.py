@@ -9,7 +9,7 @@ import numpy.typing as npt
 from sklearn.base import BaseEstimator, clone
 
 from weaklabel._validation import as_generator, check_votes
-from weaklabel.active import _scores
+from weaklabel.active import _guard, _scores
 from weaklabel.exceptions import NotFittedError
 
 __all__ = ["STRATEGIES", "ActiveLearner", "suggest"]
@@ -46,6 +46,14 @@ _REUSE_GROWTH = 1.5
 # rows hurt at 500 labels (0.732 vs 0.751 on the rows not labeled).
 _CV_ROWS = 8192
 _SUBSAMPLE_ABOVE = 65536
+# Fewer gold rows cannot show that the gold helps: no refit (as gold_weight="auto").
+_MIN_CHECK_ROWS = 10
+# refit="auto": the label model's own gold weight must beat the fit without
+# gold by this many standard errors on the re-weighted held-out gold rows
+# (plain semi-supervised EM, weight 1, by _Z_PLAIN): with gold picked by a
+# strategy, one standard error let a heavy weight lose an item on crowd_dog.
+_Z_WEIGHTED = 2.0
+_Z_PLAIN = 1.0
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -89,9 +97,19 @@ class ActiveLearner(BaseEstimator):
         (semi-supervised) or from the model fitted without it.  Gold rows
         picked by an active strategy are not a random sample, and a
         semi-supervised fit on them can be far worse than the fit without
-        gold (see docs/human_in_the_loop.md); "auto" refits and keeps the
-        refit unless its posterior is less accurate on the gold rows (from
-        the votes alone) than that of the fit without gold.
+        gold on the rows nobody labeled (docs/human_in_the_loop.md).  "auto"
+        guards the refit: rows are grouped into kinds that do not depend on
+        the gold (the no-gold model's class and confidence band, how many LFs
+        voted, whether they conflict); the label model's own gold weight and
+        plain semi-supervised EM (weight 1) are cross-validated over folds of
+        the gold rows and compared with the fit without gold on the held-out
+        rows, each gold row weighted by the rows of its kind it stands for;
+        the first is kept when it wins by two standard errors (and by at
+        least as much as weight 1), the second when it wins by one, else there
+        is no refit.  Rows of a kind without gold keep the posterior of the
+        fit without gold.  "always": the label model's own fit with the gold
+        (``gold_weight="auto"`` cross-validates on the gold rows as they are)
+        on every row.
     prior_strength : float, default=5.0
         How many gold rows the label model's posterior of a vote pattern is
         worth when gold labels of that pattern are known; ``np.inf`` ignores
@@ -116,12 +134,22 @@ class ActiveLearner(BaseEstimator):
         grows by half, or chosen on a subsample of more than 65,536 rows
         (docs/human_in_the_loop.md, "Speed").
     refitted_ : bool
-        Whether ``model_`` is the fit with gold.
+        Whether ``model_`` is the fit with gold.  With ``refit="auto"`` its
+        posterior is used only on rows of kinds that have gold.
+    refit_check_ : dict or None
+        ``refit="auto"``'s check: ``n_gold`` (when it was made; ``reused``
+        while the gold has grown by less than half), each candidate's
+        re-weighted held-out ``gain`` over the fit without gold (in Brier
+        score) and its standard error ``se``, the ``chosen`` candidate
+        ("label_model", 1.0, "given" for a model without ``gold_weight``, or
+        None) and ``covered``, the share of rows whose kind has gold.  None
+        without gold or with ``refit`` other than "auto".
     proba_ : ndarray of shape (n_samples, k)
         Labels of every row: gold rows one-hot, the others the pattern
         posterior updated with the gold.
     model_proba_ : ndarray of shape (n_samples, k)
-        The fitted model's own posterior.
+        The label model's posterior: that of ``model_``, except on rows that
+        ``refit="auto"`` leaves to the fit without gold.
     gold_ : ndarray of shape (n_samples,)
         The gold labels given to ``fit`` (-1 = unknown).
     pattern_ : ndarray of shape (n_samples,)
@@ -241,20 +269,6 @@ class ActiveLearner(BaseEstimator):
             np.full(n, -1, dtype=np.int64) if gold is None else check_gold(gold, n, k)
         )
         base_proba = self._base_proba_
-        model, proba, refitted = base, base_proba, False
-        if gold is not None and self.refit != "never":
-            with_gold = self._fit_with_gold(template, L, gold)
-            if with_gold is not None:
-                gold_proba = np.asarray(with_gold.predict_proba(L), dtype=np.float64)
-                has = self.gold_ >= 0
-                truth = self.gold_[has]
-                right_gold = float((gold_proba[has].argmax(axis=1) == truth).mean())
-                right_base = float((base_proba[has].argmax(axis=1) == truth).mean())
-                if self.refit == "always" or right_gold >= right_base:
-                    model, proba, refitted = with_gold, gold_proba, True
-        self.model_ = model
-        self.model_proba_ = proba
-        self.refitted_ = refitted
         from weaklabel.label_model._patterns import compress
 
         patterns = compress(V)
@@ -263,6 +277,19 @@ class ActiveLearner(BaseEstimator):
         self._pattern_votes = np.asarray(patterns.vote_counts(k), dtype=np.float64)
         first = np.zeros(n_patterns, dtype=np.int64)
         first[self.pattern_[::-1]] = np.arange(n)[::-1]
+        model, proba, refitted = base, base_proba, False
+        self.refit_check_: dict[str, Any] | None = None
+        if gold is not None and self.refit == "always":
+            with_gold = self._fit_with_gold(template, L, gold)
+            if with_gold is not None:
+                proba = np.asarray(with_gold.predict_proba(L), dtype=np.float64)
+                model, refitted = with_gold, True
+        elif gold is not None and self.refit == "auto":
+            kind = _guard.kinds(base_proba[first], self._pattern_votes)[self.pattern_]
+            model, proba, refitted = self._guarded_refit(template, L, V, kind)
+        self.model_ = model
+        self.model_proba_ = proba
+        self.refitted_ = refitted
         self._Q_model = self.model_proba_[first]
         has = self.gold_ >= 0
         self._gold_counts = np.zeros((n_patterns, k))
@@ -299,6 +326,140 @@ class ActiveLearner(BaseEstimator):
         self._base_proba_ = np.asarray(base.predict_proba(L), dtype=np.float64)
         self._base_cache = (key, base, self._base_proba_)
         return base
+
+    def _guarded_refit(
+        self, template: Any, L: Any, V: Any, kind: IntArray
+    ) -> tuple[Any, FloatArray, bool]:
+        """refit="auto": the fit with gold where a held-out, re-weighted check allows.
+
+        Candidates: the label model's own choice (``gold_weight="auto"``,
+        cross-validated on the gold rows; see :meth:`_fit_with_gold`) and
+        plain semi-supervised EM (gold weight 1).  Each is cross-validated over
+        ``_guard.N_FOLDS`` folds of the gold rows and compared with the fit
+        without gold on the held-out rows, each gold row weighted by the rows
+        of its kind it stands for (``_guard``).  The label model's choice is
+        kept when it gains more than a standard error and at least as much as
+        weight 1; weight 1 when its gain is positive; else no refit.  Rows of a
+        kind without gold keep the fit without gold's posterior.  The choice
+        is reused, like the weight, until the gold grows by half.
+        """
+        gold = self.gold_
+        base, base_proba = self._base_cache[1], self._base_proba_
+        rows = np.flatnonzero(gold >= 0)
+        weights, covered = _guard.kind_weights(kind, gold)
+        params = template.get_params(deep=False)
+        weighted = "gold_weight" in params and params["gold_weight"] == "auto"
+        key = self._base_cache[0]
+        cache = getattr(self, "_check_cache", None)
+        if (
+            cache is not None
+            and cache[0] == key
+            and rows.size < _REUSE_GROWTH * cache[1]
+        ):
+            choice, check = cache[2], dict(cache[3], reused=True)
+        else:
+            choice, check = self._check_candidates(template, L, V, rows, weights)
+            self._check_cache = (key, int(rows.size), choice, check)
+        check["covered"] = float(covered.mean())
+        self.refit_check_ = check
+        checked = self.__dict__.pop("_checked_fit", None)  # this call's, if any
+        if choice is None:
+            return base, base_proba, False
+        if choice == "label_model":
+            model = checked
+            if model is None:
+                model = self._fit_with_gold(template, L, gold)
+            if model is None:
+                return base, base_proba, False
+        elif weighted:
+            model = clone(template).set_params(gold_weight=float(choice)).fit(L, gold)
+        else:
+            model = clone(template).fit(L, gold)
+        proba = np.asarray(model.predict_proba(L), dtype=np.float64)
+        proba = np.where(covered[:, None], proba, base_proba)
+        return model, proba, True
+
+    def _check_candidates(
+        self,
+        template: Any,
+        L: Any,
+        V: Any,
+        rows: IntArray,
+        weights: FloatArray,
+    ) -> tuple[str | float | None, dict[str, Any]]:
+        """Cross-validate the candidate fits with gold against the fit without it."""
+        import scipy.sparse as sp
+
+        from weaklabel.label_model._gold import gold_score, stratified_folds
+
+        gold = self.gold_
+        y_gold = gold[rows]
+        check: dict[str, Any] = {"n_gold": int(rows.size), "gains": {}}
+        if rows.size < _MIN_CHECK_ROWS:
+            check["chosen"] = None
+            return None, check
+        params = template.get_params(deep=False)
+        weighted = "gold_weight" in params and params["gold_weight"] == "auto"
+        candidates: dict[str | float, float | None] = {}
+        if weighted:
+            first = self._fit_with_gold(template, L, gold)
+            self._checked_fit = first
+            chosen = None if first is None else getattr(first, "gold_weight_", None)
+            if chosen is not None and float(chosen) not in (0.0, 1.0):
+                candidates["label_model"] = float(chosen)
+            candidates[1.0] = 1.0
+        else:
+            candidates["given"] = None
+        subsample = (
+            "max_fit_rows" in params
+            and not params.get("learn_structure", False)
+            and V.shape[0] > max(_SUBSAMPLE_ABOVE, 2 * _CV_ROWS)
+            and (
+                params["max_fit_rows"] is None or int(params["max_fit_rows"]) > _CV_ROWS
+            )
+        )
+        if sp.issparse(V):  # back to the public convention: vote + 1 stored
+            V = sp.csr_array((V.data + 1, V.indices, V.indptr), shape=V.shape)
+        V_gold = V[rows]
+        baseline = gold_score(self._base_proba_[rows], y_gold)
+        fold = stratified_folds(y_gold, _guard.N_FOLDS)
+        gains: dict[str | float, tuple[float, float]] = {}
+        for name, w in candidates.items():  # loop over candidates (two)
+            held_out = np.empty(rows.size)
+            for f in range(_guard.N_FOLDS):  # loop over folds (few)
+                hidden = fold == f
+                if not hidden.any():
+                    continue
+                y_fold = gold.copy()
+                y_fold[rows[hidden]] = -1
+                model = clone(template)
+                if w is not None:
+                    # a weight other than 1 keeps its share of the gold shown
+                    shown = float((~hidden).sum())
+                    w_fold = w if w == 1.0 else w * rows.size / max(shown, 1.0)
+                    model.set_params(gold_weight=w_fold)
+                if subsample:
+                    model.set_params(max_fit_rows=_CV_ROWS)
+                model.fit(V, y_fold)
+                held_out[hidden] = gold_score(
+                    np.asarray(model.predict_proba(V_gold[hidden]), dtype=np.float64),
+                    y_gold[hidden],
+                )
+            gains[name] = _guard.gain(held_out, baseline, weights)
+        check["gains"] = {
+            str(name): {"gain": g, "se": se} for name, (g, se) in gains.items()
+        }
+        choice: str | float | None = None
+        if "label_model" in gains:
+            g, se = gains["label_model"]
+            if g > _Z_WEIGHTED * se and g >= gains[1.0][0]:
+                choice = "label_model"
+        if choice is None:
+            name = 1.0 if 1.0 in gains else "given"
+            if gains[name][0] > _Z_PLAIN * gains[name][1]:
+                choice = name
+        check["chosen"] = choice
+        return choice, check
 
     def _fit_with_gold(self, template: Any, L: Any, gold: Any) -> Any | None:
         """The semi-supervised refit; a learned gold weight is reused a while.

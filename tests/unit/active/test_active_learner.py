@@ -72,10 +72,102 @@ def test_refit_uses_the_gold(data) -> None:  # type: ignore[no-untyped-def]
     assert not never.refitted_
     assert always.model_.gold_weight_ is not None  # fitted with the gold
     auto = ActiveLearner().fit(data.L, y)
-    # "auto" keeps the refit only when it is at least as accurate on the gold rows
-    has = y >= 0
-    acc = lambda m: (m.model_proba_[has].argmax(1) == y[has]).mean()  # noqa: E731
-    assert auto.refitted_ == bool(acc(always) >= acc(never))
+    # "auto" refits only where a held-out check on the gold rows allows
+    check = auto.refit_check_
+    assert check["n_gold"] == 150
+    assert auto.refitted_ == (check["chosen"] is not None)
+    if not auto.refitted_:
+        np.testing.assert_allclose(auto.model_proba_, never.model_proba_)
+
+
+def _disagreement_loop(seed: int, rounds: int = 4):  # type: ignore[no-untyped-def]
+    """Gold picked by LF conflict (not a random sample) on correlated LFs."""
+    data = make_votes(
+        2000,
+        6,
+        coverages=0.3,
+        class_balance=[0.7, 0.3],
+        dependencies=[(0, 1), (0, 2)],
+        random_state=seed,
+    )
+    y = np.full(2000, -1)
+    learner = ActiveLearner(strategy="disagreement", random_state=0).fit(data.L)
+    for _ in range(rounds):
+        rows = learner.suggest(25)
+        y[rows] = data.y[rows]
+        learner.fit(data.L, y)
+    return data, y, learner
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_biased_gold_no_longer_hurts(seed: int) -> None:
+    data, y, learner = _disagreement_loop(seed)
+    open_rows = y < 0
+
+    def acc(proba: np.ndarray) -> float:
+        return float((proba[open_rows].argmax(1) == data.y[open_rows]).mean())
+
+    no_gold = acc(ActiveLearner().fit(data.L).proba_)
+    # the semi-supervised refit with its cross-validated weight, used on every
+    # row (refit="always", the old default's usual choice) is far worse...
+    always = acc(ActiveLearner(refit="always").fit(data.L, y).model_proba_)
+    assert always < no_gold - 0.05
+    # ...the guarded refit is not worse than no gold
+    assert acc(learner.model_proba_) >= no_gold
+    assert acc(learner.proba_) >= no_gold
+    check = learner.refit_check_
+    assert 0 < check["covered"] < 1
+
+
+def test_rows_of_kinds_without_gold_keep_the_fit_without_gold() -> None:
+    data, y, learner = _disagreement_loop(1)
+    base = ActiveLearner().fit(data.L).model_proba_
+    from weaklabel.active import _guard
+
+    kind = _guard.kinds(base, np.stack([(data.L == c).sum(1) for c in (0, 1)], 1))
+    _, covered = _guard.kind_weights(kind, y)
+    assert learner.refitted_
+    np.testing.assert_allclose(learner.model_proba_[~covered], base[~covered])
+    changed = ~np.isclose(learner.model_proba_, base).all(axis=1)
+    assert changed[covered].any()
+
+
+@given(
+    st.integers(2, 3).flatmap(
+        lambda k: st.tuples(
+            st.just(k),
+            arrays(
+                np.float64,
+                st.tuples(st.integers(5, 60), st.just(k)),
+                elements=st.floats(0.01, 1),
+            ),
+            st.integers(0, 2**32 - 1),
+        )
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_kind_weights_stand_for_the_rows_of_kinds_with_gold(args) -> None:  # type: ignore[no-untyped-def]
+    from weaklabel.active import _guard
+
+    k, raw, seed = args
+    rng = np.random.default_rng(seed)
+    proba = raw / raw.sum(axis=1, keepdims=True)
+    votes = rng.integers(0, 3, size=proba.shape).astype(np.float64)
+    kind = _guard.kinds(proba, votes)
+    gold = np.where(rng.random(len(kind)) < 0.3, rng.integers(0, k, len(kind)), -1)
+    weights, covered = _guard.kind_weights(kind, gold)
+    assert weights.shape == (int((gold >= 0).sum()),)
+    # the weights sum to the rows of the kinds that have gold, each >= 1
+    assert np.isclose(weights.sum(), covered.sum())
+    assert (weights >= 1).all()
+    # a kind is covered exactly when one of its rows is gold
+    for kd in np.unique(kind):
+        rows = kind == kd
+        assert covered[rows].all() == (gold[rows] >= 0).any()
+    # the gain of a candidate equal to the baseline is zero
+    score = -rng.random(weights.size)
+    if weights.size >= 2:
+        assert _guard.gain(score, score, weights)[0] == 0.0
 
 
 def test_batch_is_diverse_across_patterns() -> None:
