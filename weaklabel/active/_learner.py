@@ -24,7 +24,7 @@ Strategy = Literal[
     "random",
 ]
 #: The strategies, "auto" first.  "auto" is the strategy with the best mean at
-#: 100 and 200 labels in benchmarks/results/bench_active.md ("margin"; see
+#: 100 and 200 labels in benchmarks/results/bench_active.md ("disagreement"; see
 #: docs/human_in_the_loop.md).
 STRATEGIES: tuple[str, ...] = (
     "auto",
@@ -35,7 +35,7 @@ STRATEGIES: tuple[str, ...] = (
     "end_model",
     "random",
 )
-AUTO_STRATEGY = "margin"
+AUTO_STRATEGY = "disagreement"
 # A cross-validated gold weight is reused until the gold grows by this factor.
 _REUSE_GROWTH = 1.5
 # The gold weight is chosen on a weighted subsample of about this many rows
@@ -91,7 +91,7 @@ class ActiveLearner(BaseEstimator):
         uncertainty scores are weighted by ``1 + log(rows)`` of the pattern,
         since a pattern shared by many rows is worth more than a unique one.
         ``"auto"`` is the strategy that did best in the benchmark
-        (``"margin"``).
+        (``"disagreement"``).
     refit : {"auto", "always", "never"}, default="auto"
         Whether the labels come from the model refitted with the gold
         (semi-supervised) or from the model fitted without it.  Gold rows
@@ -347,6 +347,7 @@ class ActiveLearner(BaseEstimator):
         base, base_proba = self._base_cache[1], self._base_proba_
         rows = np.flatnonzero(gold >= 0)
         weights, covered = _guard.kind_weights(kind, gold)
+        weights = _guard.class_balanced(weights, gold[rows])
         params = template.get_params(deep=False)
         weighted = "gold_weight" in params and params["gold_weight"] == "auto"
         key = self._base_cache[0]
