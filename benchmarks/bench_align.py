@@ -85,7 +85,8 @@ def data_mfeat():
 
 
 def data_emoji():
-    images, names = load_emoji(("en",), size=32)
+    size = 32
+    images, names = load_emoji(("en",), size=size)
     n = len(names)
     XL = image_features(images, size=16)
     XR = TextEncoder(128, analyzer="char_wb").fit_transform(names.name_en)
@@ -99,8 +100,19 @@ def data_emoji():
             for i in range(n)
         ]
     )
+    # ink height: flags are wide and short, most other emoji fill the square
+    rows = nonwhite.reshape(n, size, size).any(axis=2)
+    height = (
+        np.array([np.ptp(np.flatnonzero(r)) + 1 if r.any() else 0 for r in rows]) / size
+    )
     left = pd.DataFrame(
-        {"id": np.arange(n), "r": mean[:, 0], "g": mean[:, 1], "b": mean[:, 2]}
+        {
+            "id": np.arange(n),
+            "r": mean[:, 0],
+            "g": mean[:, 1],
+            "b": mean[:, 2],
+            "height": height,
+        }
     )
     right = pd.DataFrame({"id": np.arange(n), "name": names.name_en})
 
@@ -117,6 +129,19 @@ def data_emoji():
             out = np.where(has & ~test, 0, out)
         return out
 
+    def flag_shape(df):
+        # a proper name (a country or region: "Japan", "Isle of Man") is a flag,
+        # drawn wide and short; a tall image is not a flag
+        proper = df.right_name.str.fullmatch(_PROPER)
+        short = df.left_height < 0.85
+        return np.where(proper & short, 1, np.where(proper != short, 0, ABSTAIN))
+
+    def yellow_face(df):
+        # "... face" emoji are yellow
+        face = df.right_name.str.contains(r"\bface\b")
+        yellow = (df.left_r > 180) & (df.left_g > 140) & (df.left_b < 110)
+        return np.where(face & yellow, 1, np.where(face & ~yellow, 0, ABSTAIN))
+
     return dict(
         name="emoji image<->name",
         XL=XL,
@@ -125,9 +150,16 @@ def data_emoji():
         te=te,
         left=left,
         right=right,
-        extra_lfs=(("colour_word", colour),),
+        extra_lfs=(
+            ("colour_word", colour),
+            ("flag_shape", flag_shape),
+            ("yellow_face", yellow_face),
+        ),
         baseline="CCA",
     )
+
+
+_PROPER = r"[A-Z][\w.’'-]*( ([A-Z][\w.’'-]*|of|and|the|&))*"
 
 
 def _code_text(code):

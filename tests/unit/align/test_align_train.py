@@ -70,15 +70,20 @@ def test_losses_and_mlp_heads_train(loss):
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_auto_gate_keeps_clean_data_uniform(seed):
-    # on these seeds a re-weighting scores a little above uniform on the held-out
-    # pairs (within the 2% gate): without the gate, auto would re-weight clean data
     A, B, P = _data(300, seed=seed)
     kw = dict(dim=16, epochs=12, warmup=4, batch_size=64, random_state=seed)
     m = PairAligner(weighting="auto", **kw).fit(A, B, P, confidence=np.full(300, 0.9))
     assert m.weighting_ == "none"
     assert set(m.selection_) == {"none", "gmm", "lf", "lf+gmm"}
+    if seed == 1:
+        # the GMM scores a little above uniform on the held-out pairs, inside the
+        # 2% gate: without the gate, auto would re-weight these clean pairs
+        assert m.selection_["gmm"] > m.selection_["none"]
+        assert PairAligner(weighting="auto", gate=0.0, **kw).fit(
+            A, B, P, confidence=np.full(300, 0.9)
+        ).weighting_ in ("gmm", "lf+gmm")
     assert np.array_equal(m.pair_weights_[0], np.ones(300))
-    uni = PairAligner(weighting="none", **kw).fit(A, B, P)
+    uni = PairAligner(weighting="none", **{**kw, "epochs": m.n_epochs_}).fit(A, B, P)
     assert np.array_equal(m.transform(A), uni.transform(A))  # the same training
 
 
@@ -98,6 +103,21 @@ def test_auto_downweights_noisy_pairs():
     assert w[clean].mean() > w[~clean].mean() + 0.5
     uni = PairAligner(weighting="none", **kw).fit(A[:300], B[:300], noisy)
     assert _rsum(auto, A[300:], B[300:], test) > _rsum(uni, A[300:], B[300:], test)
+
+
+def test_auto_folds_and_epoch_choice():
+    A, B, P = _data(200, seed=5)
+    noisy, _ = inject_noise(P, 0.4, random_state=5)
+    kw = dict(dim=8, epochs=8, warmup=2, batch_size=50, random_state=5)
+    m = PairAligner(n_folds=1, **kw).fit(A, B, noisy)
+    assert 1 <= m.n_epochs_ <= 8
+    assert len(m.history_) == m.n_epochs_
+    fixed = PairAligner(n_folds=2, select_epochs=False, **kw).fit(A, B, noisy)
+    assert fixed.n_epochs_ == 8
+    assert set(fixed.selection_) == {"none", "gmm"}
+    for bad, match in (({"n_folds": 0}, "'n_folds'"), ({"select_epochs": 1}, "True")):
+        with pytest.raises(ValueError, match=match):
+            PairAligner(**bad).fit(A, B, P)
 
 
 def test_auto_without_enough_pairs_trains_uniformly():
