@@ -32,6 +32,12 @@ given a uniformly random class; each score is the mean over ``--seeds``
 seeded draws of that random choice (the expected score under the protocol).
 F1 of the positive class for the SMS sets, accuracy otherwise.
 
+``--crowd-regimes`` runs table 1 on issue 13's dense-crowd regimes instead,
+simulated from the four shared crowd sets (``crowd_regimes``): every worker
+cut into pseudo-workers of 10 answers (``_split10``: many workers with few
+answers each) or 5 random answers kept per item (``_sub5``), seeds 0 and 1;
+it writes ``results/bench_label_model_crowd_regimes.md``.
+
 Each (method, dataset) runs in a forked child with a time limit
 (``--timeout``, default 120 s); a method that runs out is shown as ``>120 s``.
 
@@ -57,7 +63,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 # One BLAS/OpenMP/torch thread per method unless told otherwise: on a shared
@@ -80,6 +86,7 @@ from benchmarks import peers  # noqa: E402
 from benchmarks.lm_data import (  # noqa: E402
     DEFAULT_DATA_DIR,
     LMDataset,
+    dense_votes,
     load_all,
     score,
 )
@@ -98,6 +105,77 @@ CORE_DATASETS = (
     "crowd_trec",
 )
 Proba = npt.NDArray[np.float64]
+# --crowd-regimes: the shared crowd sets re-cut (issue 13's dense crowd data)
+REGIME_SETS = ("crowd_bluebird", "crowd_rte", "crowd_dog", "crowd_web")
+PSEUDO_WORKER_ANSWERS = 10
+ANSWERS_PER_ITEM = 5
+
+
+# ------------------------------------------------------------------ crowd regimes
+def split_workers(
+    V: npt.NDArray[np.int64], size: int, rng: np.random.Generator
+) -> npt.NDArray[np.int64]:
+    """Cut every worker (column) into pseudo-workers of ``size`` answers.
+
+    Each worker's answered rows are shuffled and cut in runs of ``size``: many
+    workers with few answers each, as on crowd sets with hundreds of workers.
+    """
+    n, m = V.shape
+    cols: list[npt.NDArray[np.int64]] = []
+    for j in range(m):  # loop over workers
+        rows = np.flatnonzero(V[:, j] >= 0)
+        rng.shuffle(rows)
+        for start in range(0, rows.size, size):
+            col = np.full(n, -1, dtype=np.int64)
+            part = rows[start : start + size]
+            col[part] = V[part, j]
+            cols.append(col)
+    return np.stack(cols, axis=1)
+
+
+def keep_answers(
+    V: npt.NDArray[np.int64], per_item: int, rng: np.random.Generator
+) -> npt.NDArray[np.int64]:
+    """Keep ``per_item`` random answers of every item (row), drop the others."""
+    out = V.copy()
+    for i in range(out.shape[0]):  # loop over items
+        answered = np.flatnonzero(out[i] >= 0)
+        if answered.size > per_item:
+            drop = rng.choice(answered, answered.size - per_item, replace=False)
+            out[i, drop] = -1
+    return out
+
+
+def crowd_regimes(
+    data: dict[str, LMDataset], seeds: tuple[int, ...] = (0, 1)
+) -> dict[str, LMDataset]:
+    """Issue 13's dense-crowd regimes simulated from the shared crowd sets.
+
+    ``<set>_split10_s<seed>``: every worker cut into pseudo-workers of 10
+    answers; ``<set>_sub5_s<seed>``: 5 random answers kept per item.  Gold and
+    test items as in the original set; the votes stay +1-encoded sparse.
+    """
+    out: dict[str, LMDataset] = {}
+    for name in REGIME_SETS:
+        if name not in data:
+            continue
+        ds = data[name]
+        assert ds.test_rows is not None
+        for kind in ("split10", "sub5"):
+            for seed in seeds:
+                rng = np.random.default_rng(seed)
+                V = dense_votes(ds.L_fit)
+                V = (
+                    split_workers(V, PSEUDO_WORKER_ANSWERS, rng)
+                    if kind == "split10"
+                    else keep_answers(V, ANSWERS_PER_ITEM, rng)
+                )
+                L = sp.csr_array(V + 1) if ds.is_sparse else V
+                key = f"{name}_{kind}_s{seed}"
+                out[key] = replace(
+                    ds, name=key, L_fit=L, L_test=L[ds.test_rows], notes={}
+                )
+    return out
 
 
 # ------------------------------------------------------------------ data plumbing
@@ -671,11 +749,22 @@ def main(argv: list[str] | None = None) -> int:
         "them; the output says so",
     )
     parser.add_argument(
+        "--crowd-regimes",
+        action="store_true",
+        help="instead of the shared sets, run issue 13's dense-crowd regimes"
+        " simulated from the crowd sets (workers cut into pseudo-workers of 10"
+        " answers; 5 answers kept per item; seeds 0 and 1), no gold tables;"
+        " writes benchmarks/results/bench_label_model_crowd_regimes.md",
+    )
+    parser.add_argument(
         "--out",
         help="markdown file to write (default: benchmarks/results/"
         "bench_label_models.md for a full run, none otherwise)",
     )
     args = parser.parse_args(argv)
+    if args.crowd_regimes:
+        args.no_gold_table = True
+        args.gold_fraction = 0.0
 
     lm_params = json.loads(args.lm_params) if args.lm_params else None
     methods = method_table(lm_params)
@@ -690,6 +779,8 @@ def main(argv: list[str] | None = None) -> int:
         methods = {m: methods[m] for m in wanted}
 
     all_data = load_all(args.data_dir)
+    if args.crowd_regimes:
+        all_data = crowd_regimes(all_data)
     names = list(all_data)
     if args.datasets:
         names = [d.strip() for d in args.datasets.split(",")]
@@ -762,9 +853,16 @@ def main(argv: list[str] | None = None) -> int:
             args.seeds,
         )
 
-    core = [d for d in CORE_DATASETS if d in names]
+    core = (
+        list(names) if args.crowd_regimes else [d for d in CORE_DATASETS if d in names]
+    )
     out: list[str] = []
-    out.append("# Label-model quality (bench_label_models.py)\n")
+    out.append(
+        "# Label-model quality in simulated dense-crowd regimes"
+        " (bench_label_models.py --crowd-regimes)\n"
+        if args.crowd_regimes
+        else "# Label-model quality (bench_label_models.py)\n"
+    )
     out.append(
         f"Commit {_git_commit()}; `uptime` at the start: {uptime_start}; at the"
         f" end: {_uptime()} (scores do not depend on the load; seconds do).\n"
@@ -790,6 +888,16 @@ def main(argv: list[str] | None = None) -> int:
         f"yet. `>{args.timeout:g} s`: stopped at the time limit. weaklabel's "
         "models use their default settings, one configuration for every set.\n"
     )
+    if args.crowd_regimes:
+        out.append(
+            "Data sets: the shared crowd sets re-cut as issue 13's dense crowd"
+            " regimes. `_split10`: every worker's answers shuffled and cut into"
+            f" pseudo-workers of {PSEUDO_WORKER_ANSWERS} answers (hundreds to"
+            f" thousands of workers with few answers each); `_sub5`:"
+            f" {ANSWERS_PER_ITEM} random answers kept per item; `_s0` / `_s1`:"
+            " the seed of that draw. Every method fits on all items and is"
+            " scored on the items with gold.\n"
+        )
     if lm_params:
         out.append(f"`LabelModel*` = LabelModel({lm_params}).\n")
     if args.reuse_peers:
@@ -823,7 +931,7 @@ def main(argv: list[str] | None = None) -> int:
         " votes: there a method predicts its class balance (or, for the peers"
         " that cannot predict such rows, a random class).\n"
     )
-    extra = [d for d in names if d not in CORE_DATASETS]
+    extra = [] if args.crowd_regimes else [d for d in names if d not in CORE_DATASETS]
     if extra:
         out.append(
             f"Rows not in the mean: {', '.join(extra)} (wrench_sms_rules = "
@@ -893,7 +1001,12 @@ def main(argv: list[str] | None = None) -> int:
         and not args.methods
         and not args.datasets
     ):
-        out_path = os.path.join(RESULTS_DIR, "bench_label_models.md")
+        out_path = os.path.join(
+            RESULTS_DIR,
+            "bench_label_model_crowd_regimes.md"
+            if args.crowd_regimes
+            else "bench_label_models.md",
+        )
     if out_path:
         os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
         with open(out_path, "w", encoding="utf-8") as fh:

@@ -163,3 +163,38 @@ def test_compress_round_trip(data, gold):
     assert len(set(keys)) == P.n_patterns
     if y is not None:
         np.testing.assert_array_equal(P.gold[P.inverse], y)
+
+
+def _crowd_prior(k):
+    """The confusion prior "auto" gives every LF of a crowd-like matrix."""
+    return 0.0 if k == 2 else 1.0
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=vote_matrices(max_n=30, max_m=5))
+def test_auto_confusion_prior_is_the_crowd_or_the_keyword_rules_prior(data):
+    # confusion_prior="auto" on a matrix whose votes come mostly from LFs
+    # voting several classes (crowd-like) fits every LF with the workers'
+    # prior (0 for two classes, 1 for more); on a matrix of LFs that each
+    # vote one class (keyword rules), with the rules' prior 10.
+    L, k = data
+    one_sided = np.where(L >= 0, np.arange(L.shape[1])[None, :] % k, -1)
+    for votes, crowd in ((L, True), (one_sided, False)):
+        counts = np.stack([(votes == c).sum(axis=0) for c in range(k)], axis=1)
+        several = (counts > 0).sum(axis=1) > 1
+        is_crowd = counts[several].sum() > 0.5 * counts.sum()
+        if crowd and not is_crowd:
+            continue  # a random matrix of mostly one-sided columns
+        assert is_crowd == crowd
+        expected = _crowd_prior(k) if crowd else 10.0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            auto = LabelModel(cardinality=k).fit(votes)
+            fixed = LabelModel(cardinality=k, confusion_prior=expected).fit(votes)
+        voting = counts.sum(axis=1) > 0  # an LF that never votes keeps its prior
+        np.testing.assert_allclose(
+            auto.lf_confusion_[voting], fixed.lf_confusion_[voting]
+        )
+        np.testing.assert_allclose(
+            auto.predict_proba(votes), fixed.predict_proba(votes)
+        )

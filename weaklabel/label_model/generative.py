@@ -33,9 +33,15 @@ _PARAMETRIZATIONS = ("auto", "confusion", "accuracy")
 _CONFUSION_BUDGET = 4_000_000
 # Structure learning adds one edge per round (and refits), at most this often.
 _MAX_STRUCTURE_ROUNDS = 20
-# confusion_prior="auto": pseudo-votes for one-sided and for multi-class LFs.
+# confusion_prior="auto": pseudo-votes for one-sided and for multi-class LFs
+# (the latter in tasks of more than two classes, and of two).
 _CONFUSION_ONE_SIDED = 10.0
 _CONFUSION_MULTI = 1.0
+_CONFUSION_MULTI_BINARY = 0.0
+# A vote matrix is crowd-like when more than this share of its votes come from
+# LFs that vote for several classes: its one-sided LFs are then taken for
+# workers who happened to answer one class, and get the workers' prior.
+_CROWD_VOTE_SHARE = 0.5
 
 
 def _duplicate_edges(
@@ -112,6 +118,35 @@ def _complement_lfs(
     return out
 
 
+def _auto_confusion_prior(
+    vote_totals: npt.NDArray[np.float64], polarity: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    """confusion_prior="auto": pseudo-votes of every LF, shape (n_lfs,).
+
+    ``vote_totals`` (n_lfs, k) counts each LF's votes per class; ``polarity``
+    is the one class an LF voted, or -1.  One-sided LFs get 10 unless the
+    matrix is crowd-like (most votes from LFs voting several classes); LFs
+    voting several classes (and then every LF) get 1, or 0 when k = 2.
+
+    >>> vt = np.array([[5.0, 4.0], [3.0, 6.0], [2.0, 0.0]])
+    >>> _auto_confusion_prior(vt, np.array([-1, -1, 0])).tolist()
+    [0.0, 0.0, 0.0]
+    >>> _auto_confusion_prior(vt[:, ::-1][[2]], np.array([1])).tolist()
+    [10.0]
+    """
+    k = vote_totals.shape[1]
+    multi_prior = _CONFUSION_MULTI if k > 2 else _CONFUSION_MULTI_BINARY
+    one_sided = polarity >= 0
+    total = float(vote_totals.sum())
+    crowd = total > 0 and float(vote_totals[~one_sided].sum()) > (
+        _CROWD_VOTE_SHARE * total
+    )
+    out: npt.NDArray[np.float64] = np.where(
+        one_sided & ~crowd, _CONFUSION_ONE_SIDED, multi_prior
+    ).astype(np.float64)
+    return out
+
+
 class LabelModel(BaseLabelModel):
     """Generative label model: latent class, LF accuracies, abstain rates, cliques.
 
@@ -171,10 +206,15 @@ class LabelModel(BaseLabelModel):
         Pseudo-votes pulling each confusion row toward the one-parameter
         accuracy model (the LF's pooled accuracy on the diagonal, its vote
         propensity elsewhere).  "auto": 10 for LFs that only ever vote for
-        one class (what their vote says beyond firing comes from this row),
-        1 for LFs that vote for several classes (crowd workers: their own
-        confusion rows are estimable, and with a few answers per worker a
-        stronger pull toward one accuracy hides their bias).
+        one class (what their vote says beyond firing comes from this row);
+        for LFs that vote for several classes (crowd workers, classifiers),
+        1 with more than two classes and 0 with two (their own confusion
+        rows are estimable, a binary row has one free number per class, and
+        with a few answers per worker a stronger pull toward one accuracy
+        hides their bias).  When more than half of the votes come from LFs
+        that vote for several classes (crowd data), the LFs that voted one
+        class get the same prior as the others: they are workers who happened
+        to answer one class, not keyword rules.
     accuracy_prior : float, default=0.1
         Extra pseudo-votes for the true class in every confusion row: the
         prior belief that LFs are better than random (the pooled accuracy has
@@ -561,9 +601,7 @@ class LabelModel(BaseLabelModel):
         return genmath.Hyper(
             polarity=polarity.astype(np.int64),
             abstain_prior=abstain,
-            confusion_prior=np.where(
-                polarity >= 0, _CONFUSION_ONE_SIDED, _CONFUSION_MULTI
-            )
+            confusion_prior=_auto_confusion_prior(vt, polarity)
             if self.confusion_prior == "auto"
             else np.full(m, float(self.confusion_prior)),
             accuracy_prior=np.full(m, float(self.accuracy_prior)),
