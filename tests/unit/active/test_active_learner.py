@@ -124,7 +124,8 @@ def test_rows_of_kinds_without_gold_keep_the_fit_without_gold() -> None:
     base = ActiveLearner().fit(data.L).model_proba_
     from weaklabel.active import _guard
 
-    kind = _guard.kinds(base, np.stack([(data.L == c).sum(1) for c in (0, 1)], 1))
+    votes = np.stack([np.count_nonzero(k == data.L, axis=1) for k in range(2)], 1)
+    kind = _guard.kinds(base, votes.astype(np.float64))
     _, covered = _guard.kind_weights(kind, y)
     assert learner.refitted_
     np.testing.assert_allclose(learner.model_proba_[~covered], base[~covered])
@@ -164,6 +165,13 @@ def test_kind_weights_stand_for_the_rows_of_kinds_with_gold(args) -> None:  # ty
     for kd in np.unique(kind):
         rows = kind == kd
         assert covered[rows].all() == (gold[rows] >= 0).any()
+    # class-balanced: every class of gold rows has the same total, same sum
+    y_gold = gold[gold >= 0]
+    if y_gold.size:
+        balanced = _guard.class_balanced(weights, y_gold)
+        totals = np.bincount(y_gold, weights=balanced)
+        assert np.allclose(totals[totals > 0], totals[totals > 0][0])
+        assert np.isclose(balanced.sum(), weights.sum())
     # the gain of a candidate equal to the baseline is zero
     score = -rng.random(weights.size)
     if weights.size >= 2:
