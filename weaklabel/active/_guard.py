@@ -13,8 +13,10 @@ vouch for:
   no-gold model's predicted class and confidence band, the number of LFs
   that voted (0, 1, 2+) and whether they conflict;
 * each candidate fit with gold is cross-validated over folds of the gold
-  rows, and its held-out score on every gold row is compared with that of
-  the fit without gold (which never saw any gold);
+  rows (all gold rows of a vote pattern in one fold, so that a held-out row
+  is judged on a pattern the fit has not seen labelled), and its held-out
+  score on every gold row is compared with that of the fit without gold
+  (which never saw any gold);
 * the comparison weighs each gold row by how many rows of its kind it
   stands for (``rows of the kind / gold rows of the kind``: the inverse of
   the share of its kind that was labeled, an inverse-propensity weight), so
@@ -42,6 +44,7 @@ __all__ = [
     "gain",
     "kind_weights",
     "kinds",
+    "pattern_folds",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -110,6 +113,25 @@ def kind_weights(
     weights: FloatArray = n_kind[kind[has]] / g_kind[kind[has]]
     covered: npt.NDArray[np.bool_] = g_kind[kind] > 0
     return weights.astype(np.float64), covered
+
+
+def pattern_folds(pattern: IntArray, n_folds: int = N_FOLDS) -> IntArray:
+    """Fold of every gold row, all gold rows of a vote pattern in one fold.
+
+    Patterns take folds round-robin in the order they first appear.  A
+    strategy labels several rows of one pattern; with those rows split over
+    folds, a held-out row's pattern was seen with its gold labels in the fit
+    and the fit scored well by remembering it (tennis: a refit that won by
+    two standard errors lost 2 points on the rows not labeled).
+
+    >>> pattern_folds(np.array([7, 3, 7, 9, 3]), 2).tolist()
+    [0, 1, 0, 0, 1]
+    """
+    _, first, inverse = np.unique(pattern, return_index=True, return_inverse=True)
+    rank = np.empty(first.size, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+    out: IntArray = rank[inverse] % n_folds
+    return out
 
 
 def class_balanced(weights: FloatArray, y_gold: IntArray) -> FloatArray:

@@ -337,10 +337,11 @@ class ActiveLearner(BaseEstimator):
         plain semi-supervised EM (gold weight 1).  Each is cross-validated over
         ``_guard.N_FOLDS`` folds of the gold rows and compared with the fit
         without gold on the held-out rows, each gold row weighted by the rows
-        of its kind it stands for (``_guard``).  The label model's choice is
-        kept when it gains more than a standard error and at least as much as
-        weight 1; weight 1 when its gain is positive; else no refit.  Rows of a
-        kind without gold keep the fit without gold's posterior.  The choice
+        of its kind it stands for and every class given the same total
+        (``_guard``).  The label model's choice is kept when it gains more than
+        ``_Z_WEIGHTED`` standard errors and at least as much as weight 1;
+        weight 1 when it gains more than ``_Z_PLAIN``; else no refit.  Rows of
+        a kind without gold keep the fit without gold's posterior.  The choice
         is reused, like the weight, until the gold grows by half.
         """
         gold = self.gold_
@@ -391,7 +392,7 @@ class ActiveLearner(BaseEstimator):
         """Cross-validate the candidate fits with gold against the fit without it."""
         import scipy.sparse as sp
 
-        from weaklabel.label_model._gold import gold_score, stratified_folds
+        from weaklabel.label_model._gold import gold_score
 
         gold = self.gold_
         y_gold = gold[rows]
@@ -423,7 +424,7 @@ class ActiveLearner(BaseEstimator):
             V = sp.csr_array((V.data + 1, V.indices, V.indptr), shape=V.shape)
         V_gold = V[rows]
         baseline = gold_score(self._base_proba_[rows], y_gold)
-        fold = stratified_folds(y_gold, _guard.N_FOLDS)
+        fold = _guard.pattern_folds(self.pattern_[rows], _guard.N_FOLDS)
         gains: dict[str | float, tuple[float, float]] = {}
         for name, w in candidates.items():  # loop over candidates (two)
             held_out = np.empty(rows.size)
@@ -434,6 +435,8 @@ class ActiveLearner(BaseEstimator):
                 y_fold = gold.copy()
                 y_fold[rows[hidden]] = -1
                 model = clone(template)
+                if params.get("cardinality", 0) is None:  # as in the fit on L
+                    model.set_params(cardinality=self._base_proba_.shape[1])
                 if w is not None:
                     # a weight other than 1 keeps its share of the gold shown
                     shown = float((~hidden).sum())
