@@ -51,7 +51,7 @@ from weaklabel.align.datasets import (
 )
 from weaklabel.align.encoders import TextEncoder, image_features
 from weaklabel.align.evaluate import inject_noise, retrieval_metrics
-from weaklabel.align.pairs import pair_confidence, pair_registry
+from weaklabel.align.pairs import pair_confidence, pair_registry, profile_agreement
 from weaklabel.align.train import PairAligner
 
 RESULTS = Path(__file__).parent / "results"
@@ -266,8 +266,11 @@ def _cca_rank(d, noisy):
     return rank
 
 
-def lf_confidence(d, noisy):
-    """P(match) of each noisy training pair from the pair LFs and the label model."""
+def lf_confidence(d, noisy, with_profile=False):
+    """P(match) of each noisy training pair from the pair LFs and the label model.
+
+    ``with_profile=True`` adds two LFs on weaklabel.align.profile_agreement (studied in
+    bench_align_research.py, not used in this table)."""
     rank = _cca_rank(d, noisy)
     # clusters of each view, matched by how often they co-occur in the pairs
     from scipy.optimize import linear_sum_assignment
@@ -288,14 +291,21 @@ def lf_confidence(d, noisy):
     agree = np.array(
         [mapping[a] == b for a, b in zip(cl[noisy[:, 0]], cr[noisy[:, 1]], strict=True)]
     )
+    # intra-modal profile agreement (BiCro-style), against shuffled pairs as a null
+    profile = profile_agreement(d["XL"], d["XR"], noisy)
+    shuffled = noisy.copy()
+    shuffled[:, 1] = shuffled[np.random.default_rng(0).permutation(len(noisy)), 1]
+    null = profile_agreement(d["XL"], d["XR"], shuffled)
     pairs = pd.DataFrame(
         {
             "left_id": noisy[:, 0],
             "right_id": noisy[:, 1],
             "cca_rank": rank,
             "cluster_agree": agree,
+            "profile": profile,
         }
     )
+    high, low = np.quantile(null, 0.95), np.quantile(null, 0.5)
     lfs = pair_registry()
 
     @lfs.labeling_function(vectorized=True)
@@ -309,6 +319,16 @@ def lf_confidence(d, noisy):
     @lfs.labeling_function(vectorized=True)
     def same_cluster(df):
         return np.where(df.cluster_agree, 1, 0)
+
+    if with_profile:
+
+        @lfs.labeling_function(vectorized=True)
+        def profile_agrees(df):
+            return np.where(df.profile > high, 1, ABSTAIN)
+
+        @lfs.labeling_function(vectorized=True)
+        def profile_disagrees(df):
+            return np.where(df.profile < low, 0, ABSTAIN)
 
     for name, f in d["extra_lfs"]:
         lfs.labeling_function(name=name, vectorized=True)(f)

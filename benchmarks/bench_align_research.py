@@ -293,7 +293,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     seeds = range(args.seeds)
-    ev, rec, abl, var, gates = {}, {}, {}, {}, {}
+    ev, rec, abl, var, gates, prof = {}, {}, {}, {}, {}, {}
     t0 = time.time()
     for key in args.sets:
         d = reduce_views(BUILDERS[key]())
@@ -318,9 +318,19 @@ def main(argv=None):
             for label, kw in VARIANTS.items()
         }
         print(name, var[name], f"{time.time() - t0:.0f} s", flush=True)
+        with_profile = lf_confidence(d, noisy, with_profile=True)
+        prof[name] = {
+            "LF AUC": roc_auc_score(clean, conf),
+            "LF AUC with profile LFs": roc_auc_score(clean, with_profile),
+            "auto": abl[name]["auto (5 folds, epoch choice)"],
+            "auto with profile LFs": float(
+                np.mean([aligner_rsum(d, noisy, with_profile, s) for s in seeds])
+            ),
+        }
+        print(name, prof[name], f"{time.time() - t0:.0f} s", flush=True)
         gates[name] = gate_statistics(d, tr, lambda p, d=d: lf_confidence(d, p))
         print(name, gates[name], f"{time.time() - t0:.0f} s", flush=True)
-    write(args, ev, rec, abl, var, gates)
+    write(args, ev, rec, abl, var, gates, prof)
 
 
 def _section(title, first, sets):
@@ -338,7 +348,7 @@ def _rec(x, abl):
     return f"{x:.1f} ({(x - abl['uniform']) / lost:.0%})"
 
 
-def write(args, ev, rec, abl, var, gates):
+def write(args, ev, rec, abl, var, gates, prof):
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
@@ -413,6 +423,17 @@ def write(args, ev, rec, abl, var, gates):
                 for n in (0.0, 0.2, 0.5, 0.8)
             )
             lines.append(f"| {s} | {stat} | {cells} |")
+    lines += _section(
+        "## 6. Pair LFs on profile agreement (weaklabel.align.profile_agreement, BiCro-style: match above the"
+        " 95th percentile of shuffled pairs' scores, mismatch below their median)",
+        "",
+        sets,
+    )
+    for k in prof[sets[0]]:
+        fmt = "{:.3f}" if "AUC" in k else "{:.1f}"
+        lines.append(
+            f"| {k} | " + " | ".join(fmt.format(prof[s][k]) for s in sets) + " |"
+        )
     text = "\n".join(lines) + "\n"
     Path(args.out).write_text(text)
     print(text)

@@ -24,6 +24,7 @@ _LAZY: dict[str, str] = {
     "pair_indices": "weaklabel.align.pairs",
     "pair_confidence": "weaklabel.align.pairs",
     "feature_matrix": "weaklabel.align.pairs",
+    "profile_agreement": "weaklabel.align.pairs",
     "PairAligner": "weaklabel.align.train",
     "AnchorAligner": "weaklabel.align.train",
     "InfoNCELoss": "weaklabel.align.losses",

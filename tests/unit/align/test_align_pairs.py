@@ -1,6 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
 from weaklabel import ABSTAIN, LabelModel, MajorityVote
@@ -12,6 +14,7 @@ from weaklabel.align.pairs import (
     pair_confidence,
     pair_indices,
     pair_registry,
+    profile_agreement,
 )
 
 WORDS = [
@@ -136,3 +139,59 @@ def test_pair_confidence_checks_classes():
     left, right, pairs = _tables(5)
     with pytest.raises(PairError, match="mismatch"):
         pair_confidence(LFRegistry(classes=["a", "b"]), left, right, pairs)
+
+
+def _views(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(n, 5))
+    A = z @ rng.normal(size=(5, 12)) + 0.3 * rng.normal(size=(n, 12))
+    B = np.tanh(z @ rng.normal(size=(5, 9))) + 0.3 * rng.normal(size=(n, 9))
+    return A, B
+
+
+def test_profile_agreement_separates_clean_from_shuffled():
+    A, B = _views()
+    noisy, clean = inject_noise(
+        np.c_[np.arange(400), np.arange(400)], 0.5, random_state=0
+    )
+    s = profile_agreement(A, B, noisy)
+    assert s.shape == (400,)
+    assert np.all((s >= -1 - 1e-9) & (s <= 1 + 1e-9))
+    assert roc_auc_score(clean, s) > 0.9
+    # shuffled pairs score about 0; the same anchors give the same scores
+    assert abs(s[~clean].mean()) < 0.1
+    assert np.array_equal(s, profile_agreement(A, B, noisy))
+    # fewer anchors: still informative, and every score still excludes its own pair
+    few = profile_agreement(A, B, noisy, n_anchors=50, random_state=1)
+    assert roc_auc_score(clean, few) > 0.8
+
+
+def test_profile_agreement_is_symmetric_and_ignores_feature_scale():
+    A, B = _views(120, seed=1)
+    P = np.c_[np.arange(120), np.roll(np.arange(120), 3)]
+    s = profile_agreement(A, B, P)
+    assert np.allclose(s, profile_agreement(B, A, P[:, ::-1]))
+    assert np.allclose(s, profile_agreement(A * 1000 + 5, B, P))
+
+
+def test_profile_agreement_errors():
+    A, B = _views(20)
+    P = np.c_[np.arange(20), np.arange(20)]
+    with pytest.raises(PairError, match="outside"):
+        profile_agreement(A, B, P + 100)
+    with pytest.raises(PairError, match="integer"):
+        profile_agreement(A, B, P.astype(float))
+    with pytest.raises(ValueError, match="'n_anchors'"):
+        profile_agreement(A, B, P, n_anchors=1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(3, 40), st.integers(0, 10_000))
+def test_profile_agreement_bounded_and_order_free(n, seed):
+    rng = np.random.default_rng(seed)
+    A, B = rng.normal(size=(n, 4)), rng.normal(size=(n, 3))
+    P = np.c_[rng.integers(0, n, n), rng.integers(0, n, n)]
+    s = profile_agreement(A, B, P)  # n <= n_anchors: every pair is an anchor
+    assert np.all(np.abs(s) <= 1 + 1e-9)
+    order = rng.permutation(n)
+    assert np.allclose(profile_agreement(A, B, P[order]), s[order])
