@@ -96,7 +96,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     said = "" if noise is None else f", estimated noisy share {noise:.2f}"
     print(
         f"aligned {len(P)} pairs ({XL.shape[1]} -> {args.dim} <- {XR.shape[1]} features,"
-        f" weighting {model.weighting_}{said}); wrote {args.out}"
+        f" weighting {model.weighting_}, {model.n_epochs_} epochs{said});"
+        f" wrote {args.out}"
     )
     return 0
 
@@ -225,8 +226,9 @@ def register(subparsers: Any) -> None:
         "--weighting",
         choices=("auto", "none", "lf", "gmm", "lf+gmm"),
         default="auto",
-        help="per-pair weights (default: auto, which re-weights only when the"
-        " pairs look noisy)",
+        help="per-pair weights (default: auto, which trains each weighting on 5"
+        " folds of held-out pairs and keeps the best, and its epoch count;"
+        " uniform unless re-weighting retrieves the held-out pairs better)",
     )
     fit.add_argument(
         "--loss",
