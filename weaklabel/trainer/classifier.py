@@ -27,7 +27,7 @@ from weaklabel._validation import (
     check_int_param,
     check_real_param,
 )
-from weaklabel.exceptions import ModelFileError, NotFittedError
+from weaklabel.exceptions import ModelFileError, NotFittedError, WeakLabelError
 from weaklabel.trainer._data import (
     Features,
     SparseFeatures,
@@ -878,7 +878,17 @@ class NoiseAwareClassifier(ClassifierMixin, BaseEstimator):
                 f" with {self.n_features_in_}; transform X the same way as in fit."
             )
         self._use_sparse_batches(features)
-        return self._logits_of(features, np.arange(features.n_rows))
+        logits = self._logits_of(features, np.arange(features.n_rows))
+        bad = ~torch.isfinite(logits).all(dim=1)
+        if bool(bad.any()):
+            raise WeakLabelError(
+                f"{_OWNER}.{method}: the network's scores are not finite for"
+                f" {int(bad.sum())} of {len(bad)} rows (first: row"
+                f" {int(torch.nonzero(bad)[0, 0])}) although X is finite, so its"
+                " weights are damaged or training diverged. Train again (a lower"
+                " lr), or load a saved model you trust."
+            )
+        return logits
 
     def _logits_of(
         self, features: Features, rows: npt.NDArray[np.int64]

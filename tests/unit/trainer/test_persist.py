@@ -335,9 +335,26 @@ def test_fuzzed_weights_load_and_predict_or_fail_cleanly(saved, flips):
         except WeakLabelError as exc:
             assert str(tmp_path) in str(exc)  # noqa: PT017
             return
-        proba = clf.predict_proba(X[:5])
+        try:
+            proba = clf.predict_proba(X[:5])
+        except WeakLabelError as exc:  # finite but huge weights overflow
+            assert "not finite" in str(exc)  # noqa: PT017
+            return
         assert np.isfinite(proba).all()
         np.testing.assert_allclose(proba.sum(1), 1.0)
+
+
+def test_damaged_weights_fail_at_predict_with_a_clear_error(saved, tmp_path):
+    """A finite weight flipped to 1e30 overflows: predict says so, never NaN."""
+    folder, X, _ = saved
+    clf = NoiseAwareClassifier.load(folder, device="cpu")
+    with torch.no_grad():
+        for weights in clf.module_.parameters():
+            weights.fill_(1e30)
+    with pytest.raises(WeakLabelError, match=r"not finite for \d+ of 5 rows"):
+        clf.predict_proba(X[:5])
+    with pytest.raises(WeakLabelError, match="predict: the network's scores"):
+        clf.predict(X[:5])
 
 
 def test_failed_save_keeps_the_old_model(tmp_path, file_size_limit):
