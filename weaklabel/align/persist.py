@@ -174,8 +174,11 @@ def load_aligner(path: str | os.PathLike[str]) -> PairAligner | AnchorAligner:
             loss=model.loss,
         )
     expected = net.state_dict()
-    with np.load(w_path, allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files}
+    try:
+        with np.load(w_path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except Exception as exc:  # any error of the zip or npy reader
+        raise _bad(folder, f"{WEIGHTS_FILE} is unreadable ({exc})") from None
     if set(arrays) != set(expected):
         raise _bad(
             folder, f"weight names {sorted(arrays)} differ from {sorted(expected)}"
@@ -183,10 +186,15 @@ def load_aligner(path: str | os.PathLike[str]) -> PairAligner | AnchorAligner:
     state = {}
     for k, ref in expected.items():
         arr = arrays[k]
-        if tuple(arr.shape) != tuple(ref.shape) or not np.isfinite(arr).all():
+        if (
+            tuple(arr.shape) != tuple(ref.shape)
+            or arr.dtype.kind != "f"
+            or not np.isfinite(arr).all()
+        ):
             raise _bad(
                 folder,
-                f"weight {k!r} has shape {arr.shape}, expected {tuple(ref.shape)}",
+                f"weight {k!r} is {arr.dtype} of shape {arr.shape}, expected"
+                f" finite floats of shape {tuple(ref.shape)}",
             )
         state[k] = torch.from_numpy(np.array(arr, dtype=np.float32))  # writable copy
     net.load_state_dict(state)

@@ -376,7 +376,14 @@ def read_model_document(path: str | os.PathLike[str]) -> dict[str, Any]:
         limit = p.stat().st_size
         try:
             zf = zipfile.ZipFile(p)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            ValueError,
+            EOFError,
+            NotImplementedError,
+        ) as exc:
+            # NotImplementedError: zipfile refuses a header's version or method
             raise ModelFileError(
                 f"{source!r} is not a weaklabel model file (unreadable npz: {exc}).",
                 path=source,

@@ -4,6 +4,8 @@ import textwrap
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("torch")
 
@@ -170,3 +172,69 @@ def test_auto_selection_survives_save_and_load(tmp_path):
     assert again.selection_ == model.selection_
     assert again.weighting_ == model.weighting_
     assert again.get_params() == model.get_params()
+
+
+@pytest.fixture(scope="module")
+def saved_aligner(tmp_path_factory):
+    from weaklabel.align.persist import save_aligner
+    from weaklabel.align.train import PairAligner
+
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=(40, 3))
+    A, B = z @ rng.normal(size=(3, 6)), z @ rng.normal(size=(3, 5))
+    P = np.c_[np.arange(40), np.arange(40)]
+    model = PairAligner(dim=3, epochs=2, warmup=1, weighting="none").fit(A, B, P)
+    return save_aligner(model, tmp_path_factory.mktemp("aligner") / "m"), A
+
+
+def _resign(folder):
+    import hashlib
+
+    cfg = json.loads((folder / "config.json").read_text())
+    digest = hashlib.sha256((folder / "weights.npz").read_bytes()).hexdigest()
+    cfg["weights_sha256"] = digest
+    (folder / "config.json").write_text(json.dumps(cfg))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    flips=st.lists(
+        st.tuples(st.integers(0, 10**9), st.integers(1, 255)), min_size=1, max_size=4
+    )
+)
+def test_fuzzed_weights_file_loads_or_fails_cleanly(saved_aligner, flips):
+    """Bytes of weights.npz changed (checksum re-signed): a clean error or a model."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    folder, A = saved_aligner
+    raw = bytearray((folder / "weights.npz").read_bytes())
+    for pos, xor in flips:
+        raw[pos % len(raw)] ^= xor
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "m"
+        shutil.copytree(folder, copy)
+        (copy / "weights.npz").write_bytes(bytes(raw))
+        _resign(copy)
+        try:
+            model = load_aligner(copy)
+        except WeakLabelError as exc:
+            assert str(copy) in str(exc)  # noqa: PT017
+            return
+        assert np.isfinite(model.transform(A[:3], side="left")).all()
+
+
+def test_integer_weights_are_refused(saved_aligner, tmp_path):
+    import shutil
+
+    folder, _ = saved_aligner
+    copy = tmp_path / "m"
+    shutil.copytree(folder, copy)
+    w = dict(np.load(copy / "weights.npz"))
+    key = next(iter(w))
+    w[key] = w[key].astype(np.int64)
+    np.savez(copy / "weights.npz", **w)
+    _resign(copy)
+    with pytest.raises(WeakLabelError, match=r"int64 .* expected finite floats"):
+        load_aligner(copy)

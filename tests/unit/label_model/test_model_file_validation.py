@@ -360,3 +360,17 @@ def test_fuzz_mutated_npz_loads_validly_or_fails_naming_the_file(tmp_path, name,
             raw[i] = data.draw(st.integers(0, 255))
         path.write_bytes(bytes(raw))
     _check_outcome(path, name)
+
+
+@pytest.mark.parametrize("name", ["OnlineLabelModel", "LabelModel"])
+def test_npz_needing_an_unknown_zip_version_fails_naming_the_file(tmp_path, name):
+    """zipfile raises NotImplementedError for it (found by the fuzz test)."""
+    path = tmp_path / "m.npz"
+    MODELS[name].save(path)
+    raw = bytearray(path.read_bytes())
+    central = raw.index(b"PK\x01\x02")  # the first central directory entry
+    raw[central + 6] = 64  # "version needed to extract": 6.4
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ModelFileError, match="unreadable npz") as info:
+        load_label_model(path)
+    assert str(path) in str(info.value)
