@@ -174,8 +174,8 @@ def load_aligner(path: str | os.PathLike[str]) -> PairAligner | AnchorAligner:
             loss=model.loss,
         )
     expected = net.state_dict()
-    try:
-        with np.load(w_path, allow_pickle=False) as data:
+    try:  # the file is opened here: np.load leaks its handle on a bad zip
+        with open(w_path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
     except Exception as exc:  # any error of the zip or npy reader
         raise _bad(folder, f"{WEIGHTS_FILE} is unreadable ({exc})") from None
