@@ -20,7 +20,12 @@ weaklabel did not write), :func:`load_rules` turns it into an
 :class:`~weaklabel.lf.LFRegistry`, and :func:`add_rules` adds its rules to an
 existing registry.  A ``keyword`` rule is :func:`~weaklabel.lf_helpers.keyword_lf`
 (whole words, case-insensitive), a ``regex`` rule is
-:func:`~weaklabel.lf_helpers.regex_lf` (case-insensitive search).
+:func:`~weaklabel.lf_helpers.regex_lf` (case-insensitive search), and a
+``zero_shot`` rule (the workbench writes them) is
+:func:`~weaklabel.embed.zero_shot_lf` with the pattern describing its class and
+every other class described by its name, voting only for its class (the
+default offline embedder; needs the ``embed`` extra): see
+:func:`zero_shot_rule_lf`.
 """
 
 from __future__ import annotations
@@ -46,11 +51,12 @@ __all__ = [
     "read_rules",
     "suggest_lfs",
     "write_rules",
+    "zero_shot_rule_lf",
 ]
 
 RULES_FORMAT = "weaklabel-rules"
 _RULES_VERSION = 1
-_KINDS = ("keyword", "regex")
+_KINDS = ("keyword", "regex", "zero_shot")
 
 #: The "simple regex" candidates: surface shapes that often separate classes.
 SHAPE_REGEXES: dict[str, str] = {
@@ -446,9 +452,80 @@ def write_rules(
     return atomic_write(p, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
-def _rule_lf(rule: dict[str, str]) -> Any:
+def zero_shot_rule_lf(
+    name: str,
+    description: str,
+    label: str,
+    classes: Sequence[str],
+    *,
+    column: str = "text",
+    embedder: Any = None,
+) -> Any:
+    """The LF of a zero-shot rule: ``description`` against the other class names.
+
+    A :func:`~weaklabel.embed.zero_shot_lf` where class ``label`` is described
+    by ``description`` and every other class by its own name, voting only for
+    ``label`` (it abstains where another class wins).
+
+    Parameters
+    ----------
+    name : str
+        The LF's name.
+    description : str
+        A short description of class ``label``, e.g. ``"an advertisement for a
+        channel or a product"``.
+    label : str
+        The class the rule votes for; one of ``classes``.
+    classes : sequence of str
+        All class names.
+    column : str, default="text"
+        The text column.
+    embedder : Embedder, default=None
+        None uses the offline default (``WordLlamaEmbedder``).
+
+    Raises
+    ------
+    ImportError
+        Without the ``embed`` extra.
+    ValueError
+        On an empty description or a label not in ``classes``.
+    """
+    names = [str(c) for c in classes]
+    if not description.strip():
+        raise ValueError(
+            f"Zero-shot rule {name!r} needs a short description of its class,"
+            " e.g. 'an advertisement for a channel or a product'."
+        )
+    if label not in names:
+        raise ValueError(
+            f"Zero-shot rule {name!r}: label {label!r} is not one of {names}."
+        )
+    try:
+        from weaklabel.embed import zero_shot_lf
+    except ImportError as exc:  # pragma: no cover - the embed extra is missing
+        raise ImportError(
+            f"Zero-shot rule {name!r} needs the embed extra:"
+            " pip install 'weaklabel[embed]'."
+        ) from exc
+    descriptions: dict[str | int, str | Sequence[str]] = {
+        c: (description.strip() if c == label else c) for c in names
+    }
+    return zero_shot_lf(
+        name, descriptions, column=column, embedder=embedder, vote_for=[label]
+    )
+
+
+def _rule_lf(rule: dict[str, str], classes: Sequence[str]) -> Any:
     from weaklabel.lf_helpers import keyword_lf, regex_lf
 
+    if rule["kind"] == "zero_shot":
+        return zero_shot_rule_lf(
+            rule["name"],
+            rule["pattern"],
+            rule["label"],
+            classes,
+            column=rule["column"],
+        )
     if rule["kind"] == "keyword":
         return keyword_lf(
             rule["name"], [rule["pattern"]], rule["label"], column=rule["column"]
@@ -471,7 +548,7 @@ def add_rules(registry: Any, path: str | os.PathLike[str]) -> Any:
             f" file's {doc['classes']}; the rules cannot be added."
         )
     for rule in doc["rules"]:
-        registry.add(_rule_lf(rule))
+        registry.add(_rule_lf(rule, doc["classes"]))
     return registry
 
 
@@ -493,5 +570,5 @@ def load_rules(path: str | os.PathLike[str]) -> Any:
     doc = read_rules(path)
     registry = LFRegistry(classes=doc["classes"])
     for rule in doc["rules"]:
-        registry.add(_rule_lf(rule))
+        registry.add(_rule_lf(rule, doc["classes"]))
     return registry

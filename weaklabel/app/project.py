@@ -6,7 +6,7 @@ The project holds what a person adds to the data, never the data itself:
   updated in place: a new label for the same row supersedes the old one, and
   an undo marks one label as withdrawn, so the history stays readable.
 - ``skips``: rows a person chose to skip in the labeling queue.
-- ``rules``: keyword and regex rules accepted into the project.
+- ``rules``: keyword, regex and zero-shot rules accepted into the project.
 - ``runs``: each label-model fit with its parameters and metrics.
 - ``meta``: key/value facts about the project (the data file it was made for).
 

@@ -125,23 +125,15 @@ def rule_lf(
                 "A zero-shot rule needs a short description of its class, e.g."
                 " 'an advertisement for a channel or a product'."
             )
+        from weaklabel.active.suggest_lfs import zero_shot_rule_lf
+
+        names = [str(c) for c in classes]
         try:
-            from weaklabel.embed import zero_shot_lf
+            return zero_shot_rule_lf(
+                name, pattern, names[label], names, column=column, embedder=embedder
+            )
         except ImportError as exc:  # pragma: no cover - the embed extra is missing
-            raise WeakLabelError(
-                "Zero-shot rules need the embed extra: pip install 'weaklabel[embed]'."
-            ) from exc
-        names = list(classes)
-        descriptions: dict[str | int, str | Sequence[str]] = {
-            c: (pattern.strip() if i == label else c) for i, c in enumerate(names)
-        }
-        return zero_shot_lf(
-            name,
-            descriptions,
-            column=column,
-            embedder=embedder,
-            vote_for=[names[label]],
-        )
+            raise WeakLabelError(str(exc)) from exc
     raise WeakLabelError(
         f"A rule's kind must be one of {list(RULE_KINDS)}; got {kind!r}."
     )

@@ -733,8 +733,9 @@ class Workbench:
 
         The file is the one the suggested LFs use (format ``weaklabel-rules``),
         so ``load_rules(path).apply(data)`` casts exactly the rules' votes.
-        It holds the keyword and regex rules; zero-shot rules stay in the
-        project (write them as ``zero_shot_lf`` in your LF module to keep them).
+        It holds every accepted rule: keyword, regex and zero-shot (a
+        zero-shot rule loads with the default offline embedder, the one the
+        workbench uses, and needs the ``embed`` extra).
         """
         from weaklabel.active.suggest_lfs import write_rules
 
@@ -747,7 +748,6 @@ class Workbench:
                 "column": self.text_column,
             }
             for r in self.project.rules()
-            if r.kind in ("keyword", "regex")
         ]
         return write_rules(path, rules, list(self.classes))
 

@@ -276,3 +276,53 @@ def test_cli_suggest_then_accept(tmp_path: Path, capsys) -> None:  # type: ignor
     )
     assert "outside the candidates file's rows" in capsys.readouterr().err
     assert main(["suggest-lfs", "--data", str(data), "--out", str(out)]) == 1
+
+
+def test_zero_shot_rule_in_a_rules_file(tmp_path: Path) -> None:
+    """A zero-shot rule is zero_shot_lf: its description against the other names."""
+    pytest.importorskip("wordllama", reason="zero-shot rules need the embed extra")
+    from weaklabel.active.suggest_lfs import zero_shot_rule_lf
+    from weaklabel.embed import zero_shot_lf
+    from weaklabel.lf import LFRegistry
+
+    description = "an advertisement: subscribe to my channel, free gift cards"
+    path = write_rules(
+        tmp_path / "rules.json",
+        [
+            {
+                "name": "zs_ad",
+                "kind": "zero_shot",
+                "pattern": description,
+                "label": "spam",
+                "column": "body",
+            }
+        ],
+        ["ham", "spam", "other"],
+    )
+    frame = pd.DataFrame(
+        {
+            "body": [
+                "subscribe to my channel for free gift cards!!",
+                "this song brings back so many memories",
+                "",
+                "check out my page, free stuff every day",
+            ]
+        }
+    )
+    votes = load_rules(path).apply(frame)["zs_ad"].tolist()
+    reference = zero_shot_lf(
+        "zs_ad",
+        {"ham": "ham", "spam": description, "other": "other"},
+        column="body",
+        vote_for=["spam"],
+    )
+    registry = LFRegistry(classes=["ham", "spam", "other"])
+    registry.add(reference)
+    expected = registry.apply(frame)["zs_ad"].tolist()
+    assert votes == expected
+    assert votes[0] == 1  # the advertisement
+    assert set(votes) <= {-1, 1}  # votes only for its class
+    with pytest.raises(ValueError, match="needs a short description"):
+        zero_shot_rule_lf("zs", "  ", "spam", ["ham", "spam"])
+    with pytest.raises(ValueError, match="not one of"):
+        zero_shot_rule_lf("zs", "ads", "eggs", ["ham", "spam"])

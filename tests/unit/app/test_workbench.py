@@ -218,3 +218,20 @@ def test_zero_shot_rule(wb: Workbench) -> None:
     assert np.flatnonzero(wb.votes[:, -1] == 1).tolist() == expected
     with pytest.raises(WeakLabelError, match="needs a short description"):
         wb.preview_rule("zero_shot", "  ", "spam")
+
+
+def test_exported_zero_shot_rule_loads_as_the_same_lf(
+    wb: Workbench, tmp_path: Path
+) -> None:
+    pytest.importorskip("wordllama", reason="zero-shot rules need the embed extra")
+    from weaklabel.active.suggest_lfs import load_rules, read_rules
+
+    description = "subscribe to my channel, free gifts and links"
+    wb.accept_rule("kw_free", "keyword", "FREE", "spam")
+    wb.accept_rule("zs_spam", "zero_shot", description, "spam")
+    path = wb.write_rules(tmp_path / "rules.json")
+    kinds = [(r["name"], r["kind"]) for r in read_rules(path)["rules"]]
+    assert kinds == [("kw_free", "keyword"), ("zs_spam", "zero_shot")]
+    votes = load_rules(path).apply(wb.frame)
+    assert votes.to_numpy().tolist() == wb.votes[:, -2:].tolist()
+    assert (votes["zs_spam"] == 1).any()
