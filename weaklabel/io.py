@@ -935,7 +935,32 @@ def _read_delimited(p: Path, fmt: str, *, text_na: bool) -> pd.DataFrame:
     )
     for pos, j in enumerate(text):
         frame.isetitem(j, raw.iloc[:, pos].array)
+    if frame.shape[1] == 1:
+        cells = _one_column_cells(p, fmt)
+        if cells is not None and len(cells) != len(frame):
+            # pandas skips a line of blanks as if it were empty; in a file of
+            # one column such a line is a row whose cell is those blanks
+            values = pd.array(cells, dtype=frame.dtypes.iloc[0])
+            frame = pd.DataFrame({frame.columns[0]: values})
     return frame
+
+
+def _one_column_cells(p: Path, fmt: str) -> list[str] | None:
+    """The cells of a one-column CSV / TSV file as written (None: more columns).
+
+    Read with the csv module, which skips only empty lines, as pandas does,
+    not lines of blanks.
+    """
+    import csv
+
+    kwargs: dict[str, Any] = (
+        {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if fmt == "tsv" else {}
+    )
+    with open(p, newline="", encoding="utf-8-sig") as fh:
+        rows = [row for row in csv.reader(fh, **kwargs) if row]
+    if not rows or any(len(row) != 1 for row in rows):
+        return None
+    return [row[0] for row in rows[1:]]
 
 
 def _count_lines(p: Path) -> int:

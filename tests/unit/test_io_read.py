@@ -177,6 +177,17 @@ def test_gold_indices_rejects_what_is_not_a_class() -> None:
         gold_indices(pd.Series(["ham", "hamm"], name="label"), ["ham", "spam"])
 
 
+@pytest.mark.parametrize("suffix", ["csv", "tsv"])
+def test_a_line_of_blanks_is_a_row_in_a_one_column_file(
+    tmp_path: Path, suffix: str
+) -> None:
+    """pandas skips it as a blank line; it is a text cell (found by the property)."""
+    path = tmp_path / f"data.{suffix}"
+    path.write_text("text\r\nanchor text\r\n \r\n\r\nlast\r\n", encoding="utf-8")
+    # the empty line is skipped (as pandas does), the line of one blank is not
+    assert read_table(path)["text"].tolist() == ["anchor text", " ", "last"]
+
+
 # ----------------------------------------------------------------- properties
 
 _MISSING = st.sampled_from(["", "NA", "N/A", "None", "null", "NaN", "nan", "<NA>"])
