@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import warnings
 from pathlib import Path
 
 import hypothesis.extra.numpy as npst
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from weaklabel import DawidSkene, LabelModel, MajorityVote
 from weaklabel.cli import main
+from weaklabel.exceptions import ConvergenceWarning
 from weaklabel.io import proba_from_frame, read_soft_labels, write_votes
 
 MODELS = {
@@ -51,7 +53,10 @@ def test_fit_predict_from_the_shell_equals_the_python_api(L, kind, seed) -> None
                      str(work / "votes.parquet"), "--out",
                      str(work / "soft.parquet")]) == 0  # fmt: skip
         soft = read_soft_labels(work / "soft.parquet")
-    expected = MODELS[kind](cardinality=None, random_state=seed).fit(L)
+    with warnings.catch_warnings():  # tiny degenerate draws may converge slowly;
+        # the CLI reports that on one line, the comparison is what matters here
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        expected = MODELS[kind](cardinality=None, random_state=seed).fit(L)
     np.testing.assert_array_equal(proba_from_frame(soft), expected.predict_proba(L))
     assert soft.index.tolist() == L.index.tolist()
     assert soft.index.name == "doc"
