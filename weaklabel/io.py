@@ -865,7 +865,7 @@ def read_table(path: PathLike, *, text_na: bool = False) -> pd.DataFrame:
         frame = _read_delimited(p, fmt, text_na=text_na)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise ValueError(f"Could not read {str(p)!r} as {fmt.upper()}: {exc}") from exc
-    _check_line_count(p, fmt, len(frame))
+    _check_line_count(p, fmt, len(frame), frame.shape[1])
     return frame
 
 
@@ -963,26 +963,68 @@ def _one_column_cells(p: Path, fmt: str) -> list[str] | None:
     return [row[0] for row in rows[1:]]
 
 
-def _count_lines(p: Path) -> int:
-    """Non-blank lines of a text file (pandas skips blank lines)."""
+def _count_lines(p: Path) -> tuple[int, bool]:
+    """Non-blank lines of a text file (pandas skips blank lines), and whether
+    some line holds blanks only (spaces, tabs), which pandas skips as well."""
     count = 0
+    blanks = False
     with open(p, "rb") as fh:
         for line in fh:
             if line.strip():
                 count += 1
-    return count
+            elif line.strip(b"\r\n"):
+                blanks = True
+    return count, blanks
 
 
-def _check_line_count(p: Path, fmt: str, n_rows: int) -> None:
+def _lines_of_blanks(p: Path, fmt: str) -> list[int]:
+    """Line numbers (1-based) of the rows of a CSV / TSV that hold blanks only.
+
+    Parsed with the csv module, so that a line of blanks inside a quoted
+    multi-line cell is not counted; only files of several columns are asked.
+    """
+    import csv
+
+    kwargs: dict[str, Any] = (
+        {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if fmt == "tsv" else {}
+    )
+    out: list[int] = []
+    with open(p, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh, **kwargs)
+        for row in reader:
+            if len(row) == 1 and row[0] and not row[0].strip():
+                out.append(reader.line_num)
+    return out
+
+
+def _check_line_count(p: Path, fmt: str, n_rows: int, n_cols: int) -> None:
     if fmt not in ("csv", "tsv"):
-        return
-    lines = _count_lines(p) - 1  # the header
-    if lines <= n_rows:
         return
     import warnings
 
     from weaklabel.exceptions import WeakLabelWarning, user_stacklevel
 
+    count, blanks = _count_lines(p)
+    if blanks and n_cols > 1:
+        skipped = _lines_of_blanks(p, fmt)
+        if skipped:
+            shown = ", ".join(map(str, skipped[:10])) + (
+                ", ..." if len(skipped) > 10 else ""
+            )
+            many = len(skipped) > 1
+            warnings.warn(
+                f"{str(p)!r}: {len(skipped)} line{'s' if many else ''} (line"
+                f"{'s' if many else ''} {shown}) {'hold' if many else 'holds'}"
+                f" only blanks and {'were' if many else 'was'} skipped, as pandas"
+                f" skips blank lines; the file has {n_cols} columns, so such a"
+                " line is no row. If it is one, write its cells with their"
+                " separators; if not, delete the line to silence this warning.",
+                WeakLabelWarning,
+                stacklevel=user_stacklevel(),
+            )
+    lines = count - 1  # the header
+    if lines <= n_rows:
+        return
     warnings.warn(
         f"{str(p)!r} has {lines} lines after the header but {n_rows} rows were"
         f" read: {lines - n_rows} line break{'s' if lines - n_rows > 1 else ''} fell inside"

@@ -188,6 +188,31 @@ def test_a_line_of_blanks_is_a_row_in_a_one_column_file(
     assert read_table(path)["text"].tolist() == ["anchor text", " ", "last"]
 
 
+@pytest.mark.parametrize("suffix", ["csv", "tsv"])
+def test_a_line_of_blanks_in_a_file_of_several_columns_is_reported(
+    tmp_path: Path, suffix: str
+) -> None:
+    """pandas skips it as a blank line: the rows after it shift, so say so."""
+    sep = "," if suffix == "csv" else "\t"
+    path = tmp_path / f"data.{suffix}"
+    path.write_text(f"n{sep}text\n1{sep}a\n   \n\n2{sep}b\n", encoding="utf-8")
+    with pytest.warns(WeakLabelWarning, match=r"1 line \(line 3\) holds only blanks"):
+        df = read_table(path)
+    assert df["text"].tolist() == ["a", "b"]
+
+
+def test_a_line_of_blanks_inside_a_quoted_cell_is_no_skipped_row(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text('n,text\n1,"first\n   \nthird"\n2,b\n', encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # the multi-line cell warns; not this
+        df = read_table(path)
+    assert not any("only blanks" in str(w.message) for w in caught)
+    assert df["text"].tolist() == ["first\n   \nthird", "b"]
+
+
 # ----------------------------------------------------------------- properties
 
 _MISSING = st.sampled_from(["", "NA", "N/A", "None", "null", "NaN", "nan", "<NA>"])
