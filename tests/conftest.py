@@ -50,3 +50,18 @@ def file_size_limit() -> Callable[[int], contextlib.AbstractContextManager[None]
             signal.signal(signal.SIGXFSZ, handler)
 
     return limit
+
+
+@pytest.fixture
+def torch_one_thread() -> Iterator[None]:
+    """torch on one thread for the test (the trainer's and alignment's tests).
+
+    Their models and batches are tiny: thread start-up dominates, and on a
+    loaded machine torch's threads fight over the cores (the align tests took
+    263 s instead of 21 s under load with the default thread count).
+    """
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
