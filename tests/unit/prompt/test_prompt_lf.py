@@ -58,6 +58,9 @@ def _handler(state: _State) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _send(self, code: int, doc: dict) -> None:
+            # A request stops being in flight before its answer is written: the
+            # client's next request can arrive before this thread runs on.
+            self._leave()
             data = json.dumps(doc).encode()
             self.send_response(code)
             self.send_header("Content-Type", "application/json")
@@ -68,18 +71,22 @@ def _handler(state: _State) -> type[BaseHTTPRequestHandler]:
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             prompt = body["messages"][-1]["content"]
-            sleepy = "SLEEPY" in prompt  # only these count toward in-flight
+            self._sleepy = "SLEEPY" in prompt  # only these count toward in-flight
             with state.lock:
                 state.counts[prompt] += 1
                 n = state.counts[prompt]
                 state.bodies.append(body)
-                state.in_flight += sleepy
+                state.in_flight += self._sleepy
                 state.max_in_flight = max(state.max_in_flight, state.in_flight)
             try:
                 self._answer(body, prompt, n)
             finally:
-                with state.lock:
-                    state.in_flight -= sleepy
+                self._leave()
+
+        def _leave(self) -> None:
+            with state.lock:
+                state.in_flight -= getattr(self, "_sleepy", False)
+                self._sleepy = False
 
         def _answer(self, body: dict, prompt: str, n: int) -> None:
             if self.path != "/v1/chat/completions":
