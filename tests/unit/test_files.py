@@ -102,9 +102,13 @@ def test_no_sweep_skips_the_sweep(tmp_path):
 
 # -------------------------------------------------------- killed and interrupted
 _SLOW_WRITER = """
-import sys, time
+import signal, sys, time
 from pathlib import Path
 from weaklabel._files import atomic_folder, atomic_write
+
+# as in a terminal: a job started in the background of a script (pytest run
+# with "&") inherits SIGINT ignored, and the write would rightly go on
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 def slow(tmp):
     tmp.write_text("partial " * 1000)
