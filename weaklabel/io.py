@@ -945,6 +945,13 @@ def _read_delimited(p: Path, fmt: str, *, text_na: bool) -> pd.DataFrame:
     return frame
 
 
+def _csv_module_options(fmt: str) -> dict[str, Any]:
+    """The csv module's reader options that read a file as pandas does."""
+    import csv
+
+    return {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if fmt == "tsv" else {}
+
+
 def _one_column_cells(p: Path, fmt: str) -> list[str] | None:
     """The cells of a one-column CSV / TSV file as written (None: more columns).
 
@@ -953,9 +960,7 @@ def _one_column_cells(p: Path, fmt: str) -> list[str] | None:
     """
     import csv
 
-    kwargs: dict[str, Any] = (
-        {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if fmt == "tsv" else {}
-    )
+    kwargs = _csv_module_options(fmt)
     with open(p, newline="", encoding="utf-8-sig") as fh:
         rows = [row for row in csv.reader(fh, **kwargs) if row]
     if not rows or any(len(row) != 1 for row in rows):
@@ -985,9 +990,7 @@ def _lines_of_blanks(p: Path, fmt: str) -> list[int]:
     """
     import csv
 
-    kwargs: dict[str, Any] = (
-        {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if fmt == "tsv" else {}
-    )
+    kwargs = _csv_module_options(fmt)
     out: list[int] = []
     with open(p, newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh, **kwargs)
