@@ -44,7 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks import peers
 from benchmarks.bench_label_models import _git_commit, _uptime
 from benchmarks.lm_data import DEFAULT_DATA_DIR, load_all, score
-from weaklabel.label_model import LabelModel
+from weaklabel.label_model import LabelModel, MajorityVote
 
 Proba = npt.NDArray[np.float64]
 Votes = npt.NDArray[np.int64]
@@ -60,13 +60,6 @@ OURS: dict[str, dict[str, Any]] = {
     "LM mv_anchor=True": {"mv_anchor": True},
     "LM accuracy": {"parametrization": "accuracy"},
 }
-
-
-def _majority(L: Votes, k: int) -> Proba:
-    counts = np.stack([(c == L).sum(axis=1) for c in range(k)], axis=1)
-    counts = counts.astype(np.float64)
-    total = counts.sum(axis=1, keepdims=True)
-    return np.divide(counts, total, out=np.full_like(counts, 1.0 / k), where=total > 0)
 
 
 def _ours(params: dict[str, Any]) -> Callable[[Votes, Votes, int], Proba]:
@@ -96,7 +89,9 @@ def methods() -> dict[str, Callable[[Votes, Votes, int], Proba]]:
     out: dict[str, Callable[[Votes, Votes, int], Proba]] = {
         name: _ours(p) for name, p in OURS.items()
     }
-    out["MajorityVote"] = lambda L_fit, L_pred, k: _majority(L_pred, k)
+    out["MajorityVote"] = lambda L_fit, L_pred, k: np.asarray(
+        MajorityVote(cardinality=k).fit(L_fit).predict_proba(L_pred), dtype=np.float64
+    )
     out["Snorkel LM"] = lambda L_fit, L_pred, k: peers.snorkel_label_model_proba(
         L_fit, L_pred, k, n_epochs=100, lr=0.01
     )
