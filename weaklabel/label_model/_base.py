@@ -40,6 +40,11 @@ A label model subclasses :class:`BaseLabelModel` and provides:
     (``n_lfs_in_``, ``lf_names_in_``, ``cardinality_``, ``classes_``).
     Values may be numpy arrays, numbers, strings, lists, tuples, dicts.
 
+``_added_attributes : dict[str, object]`` (class variable)
+    Saved attributes added after a model file of this class could first be
+    written, with the value that reproduces the older model's predictions
+    (a file without them still loads).
+
 Optionally ``_after_load(self) -> None`` to rebuild derived state after
 ``load``, and ``_params_from_json(cls, params) -> dict`` to convert decoded
 params (JSON has no tuples inside lists unless they were tuples on save:
@@ -295,6 +300,7 @@ class BaseLabelModel(BaseEstimator):
     """
 
     _saved_attributes: ClassVar[tuple[str, ...]] = ("class_prior_",)
+    _added_attributes: ClassVar[dict[str, object]] = {}
 
     def __init__(
         self, cardinality: int | None = None, *, random_state: RandomStateLike = None
@@ -706,7 +712,10 @@ class BaseLabelModel(BaseEstimator):
         attributes = doc["attributes"]
         if attributes is not None:
             needed = _BASE_ATTRIBUTES + tuple(target._saved_attributes)
-            missing = [a for a in needed if a not in attributes]
+            added = {
+                a: v for a, v in target._added_attributes.items() if a not in attributes
+            }
+            missing = [a for a in needed if a not in attributes and a not in added]
             if missing:
                 raise ModelFileError(
                     f"{source!r} is missing the learned attributes {missing}; it"
@@ -718,7 +727,9 @@ class BaseLabelModel(BaseEstimator):
             values = {
                 name: _serialize.decode(attributes[name], source, name)
                 for name in needed
+                if name not in added
             }
+            values.update(added)
             _serialize.check_learned(values, source)
             for name, value in values.items():
                 setattr(model, name, value)

@@ -757,6 +757,54 @@ def _anchor_weight(c: _Learned, name: str) -> None:
         raise c.fail(name, f"the tie-break weights must sum below 1, not {w.sum()!r}")
 
 
+_COMPANION_RULES: dict[str, Callable[[_Learned, str], object]] = {
+    "class_prior_": _prob(("k",), sums=0),
+    "lf_accuracy_": _prob(("m",)),
+    "lf_fire_rate_": _prob(("m", "k")),
+    "lf_propensity_": _prob(("m", "k"), sums=1),
+    "lf_own_vote_": _prob(("m", "k")),
+    "anchor_table_": _anchor_table,
+}
+
+
+class _Companion(_Learned):
+    """The tables of ``accuracy_layout_``, checked as the attributes they mirror.
+
+    The cliques and their codes are the model's own (``cliques_``,
+    ``clique_codes_``); the tables are the companion's.
+    """
+
+    def __init__(self, parent: _Learned, tables: dict[str, Any]) -> None:
+        values = dict(parent.values)
+        values.update(tables)
+        super().__init__(values, parent.source)
+        self.m, self.k = parent.m, parent.k
+
+    def fail(self, name: str, problem: str) -> ModelFileError:
+        return super().fail(f"accuracy_layout_[{name!r}]", problem)
+
+
+def _accuracy_layout(c: _Learned, name: str) -> None:
+    tables = c.values[name]
+    if tables is None:
+        return
+    keys = (*_COMPANION_RULES, "clique_tables_", "clique_class_weight_")
+    if not isinstance(tables, dict) or sorted(tables) != sorted(keys):
+        got = sorted(tables) if isinstance(tables, dict) else type(tables).__name__
+        raise c.fail(
+            name,
+            f"expected null or an object with keys {sorted(keys)}, got {got!r:.200}",
+        )
+    sub = _Companion(c, tables)
+    for key, rule in _COMPANION_RULES.items():
+        rule(sub, key)
+    if (tables["anchor_table_"] is None) != (c.values.get("anchor_table_") is None):
+        raise sub.fail(
+            "anchor_table_", "expected a table exactly when the model has anchor_table_"
+        )
+    _cliques(sub, "cliques_")
+
+
 _RULES: dict[str, Callable[[_Learned, str], object]] = {
     "class_prior_": _prob(("k",), sums=0),
     "lf_accuracy_": _prob(("m",)),
@@ -776,6 +824,7 @@ _RULES: dict[str, Callable[[_Learned, str], object]] = {
     "anchor_weight_": _anchor_weight,
     "mv_anchor_ties_": _choice(None, "abstain", "bound", "rarer"),
     "gold_weight_": _optional_weight,
+    "accuracy_layout_": _accuracy_layout,
     "vote_proba_": _prob(("m", "k", "k+1"), sums=2),
     "accuracy_": _prob(("m",)),
     "n_batches_seen_": lambda c, n: c.integer(n, 0),

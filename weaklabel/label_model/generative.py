@@ -137,14 +137,56 @@ def _auto_confusion_prior(
     k = vote_totals.shape[1]
     multi_prior = _CONFUSION_MULTI if k > 2 else _CONFUSION_MULTI_BINARY
     one_sided = polarity >= 0
-    total = float(vote_totals.sum())
-    crowd = total > 0 and float(vote_totals[~one_sided].sum()) > (
-        _CROWD_VOTE_SHARE * total
-    )
+    crowd = _crowd_like(vote_totals, polarity)
     out: npt.NDArray[np.float64] = np.where(
         one_sided & ~crowd, _CONFUSION_ONE_SIDED, multi_prior
     ).astype(np.float64)
     return out
+
+
+def _crowd_like(
+    vote_totals: npt.NDArray[np.float64], polarity: npt.NDArray[np.int64]
+) -> bool:
+    """Whether most votes come from LFs voting several classes (crowd data).
+
+    ``vote_totals`` (n_lfs, k) counts each LF's votes per class; ``polarity``
+    is the one class an LF voted, or -1.
+
+    >>> _crowd_like(np.array([[5.0, 4.0], [2.0, 0.0]]), np.array([-1, 0]))
+    True
+    >>> _crowd_like(np.array([[5.0, 4.0], [20.0, 0.0]]), np.array([-1, 0]))
+    False
+    """
+    total = float(vote_totals.sum())
+    several = float(vote_totals[polarity < 0].sum())
+    return total > 0 and several > _CROWD_VOTE_SHARE * total
+
+
+#: Keys of ``LabelModel.accuracy_layout_``: the accuracy layout's own tables.
+COMPANION_KEYS = (
+    "class_prior_",
+    "lf_accuracy_",
+    "lf_fire_rate_",
+    "lf_propensity_",
+    "lf_own_vote_",
+    "clique_tables_",
+    "clique_class_weight_",
+    "anchor_table_",
+)
+
+
+def _layout_attributes(params: genmath.Params) -> dict[str, Any]:
+    """The tables of a fitted accuracy layout, keyed as COMPANION_KEYS."""
+    return {
+        "class_prior_": params.prior,
+        "lf_accuracy_": params.accuracy,
+        "lf_fire_rate_": params.fire,
+        "lf_propensity_": params.propensity,
+        "lf_own_vote_": params.own_vote,
+        "clique_tables_": list(params.clique_tables),
+        "clique_class_weight_": list(params.clique_class_weight),
+        "anchor_table_": params.anchor_table,
+    }
 
 
 class LabelModel(BaseLabelModel):
@@ -198,7 +240,7 @@ class LabelModel(BaseLabelModel):
         Pseudo-rows pulling each LF's per-class firing rates toward its overall
         firing rate: 0 lets abstaining be fully informative, ``np.inf`` makes
         it carry nothing (then rows where every LF abstains get exactly
-        ``class_prior_``).  "auto": 0 for LFs that only ever vote for one class,
+        ``class_prior_``, or its mean with ``accuracy_layout_``'s).  "auto": 0 for LFs that only ever vote for one class,
         infinite for the others and for a "default" LF that fires exactly on
         the rows where no other LF does (its abstains are a function of the
         other LFs' votes; LFs that fire on every row do not count).
@@ -225,7 +267,14 @@ class LabelModel(BaseLabelModel):
     parametrization : {"auto", "confusion", "accuracy"}, default="auto"
         Full (shrunk) confusion rows, cost O(n_lfs k^2); or per-LF accuracy
         and vote propensity, cost linear in k.  "auto" uses confusion rows
-        unless ``n_lfs * k * k`` exceeds 4 million.
+        unless ``n_lfs * k * k`` exceeds 4 million; on crowd-like votes with
+        more than two classes (most votes from LFs that vote for several
+        classes) it fits both layouts and predicts the mean of their
+        posteriors.  Neither layout wins on every crowd: workers who confuse
+        particular classes (dog breeds) need their confusion rows, workers
+        with a few answers each over many classes fill them with noise that
+        one accuracy per worker does not have, and the votes alone do not
+        tell the two apart (the measurements are in docs/label_model.md).
     mv_anchor : bool or "auto", default="auto"
         Add majority vote (its class where it has a unique winner) as one
         extra voter with its own learned confusion table (voting pooled over
@@ -327,6 +376,15 @@ class LabelModel(BaseLabelModel):
         log of each LF's coverage bound on its precision, relative to the
         smallest; "rarer": ``-log`` of its coverage; scaled to sum below 1/2),
         or None when the anchor is off or ties abstain.
+    accuracy_layout_ : dict or None
+        ``parametrization="auto"`` on crowd-like votes with more than two
+        classes: the accuracy layout's tables (keys ``class_prior_``,
+        ``lf_accuracy_``, ``lf_fire_rate_``, ``lf_propensity_``,
+        ``lf_own_vote_``, ``clique_tables_``, ``clique_class_weight_``,
+        ``anchor_table_``, shaped as the attributes of those names), fitted
+        beside the confusion rows; ``predict_proba`` averages the two
+        posteriors.  None otherwise.  The other attributes describe the
+        confusion-row fit.
     mv_anchor_ties_ : str or None
         The tie rule used ("abstain", "bound" or "rarer"), None when the
         anchor was off.
@@ -390,7 +448,10 @@ class LabelModel(BaseLabelModel):
         "anchor_weight_",
         "mv_anchor_ties_",
         "gold_weight_",
+        "accuracy_layout_",
     )
+    # files written before the averaged layouts predict as they did
+    _added_attributes: ClassVar[dict[str, object]] = {"accuracy_layout_": None}
 
     def __init__(
         self,
@@ -567,6 +628,20 @@ class LabelModel(BaseLabelModel):
         if self.parametrization == "auto":
             return "confusion" if m * k * k <= _CONFUSION_BUDGET else "accuracy"
         return str(self.parametrization)
+
+    def _blend_layouts(
+        self,
+        layout: str,
+        hyper: genmath.Hyper,
+        vote_totals: npt.NDArray[np.float64],
+        k: int,
+    ) -> bool:
+        """Whether to average the two layouts' posteriors (see parametrization)."""
+        if self.parametrization != "auto" or layout != "confusion" or k <= 2:
+            return False
+        assert hyper.polarity is not None
+        m = self.n_lfs_in_
+        return _crowd_like(np.asarray(vote_totals).reshape(m, k), hyper.polarity)
 
     def _use_anchor(self, vote_totals: npt.NDArray[np.float64], m: int, k: int) -> bool:
         """Whether to add majority vote as an extra voter ("auto": see mv_anchor)."""
@@ -884,6 +959,21 @@ class LabelModel(BaseLabelModel):
                 # under the wrong structure
                 params, post, ll, it, conv, delta = self._run_em(design, hyper, init)
 
+        self.accuracy_layout_ = None
+        if self._blend_layouts(layout, hyper, em.vote_totals, k):
+            # many-class crowd data: the accuracy layout is fitted as well, on
+            # the same cliques and anchor, and predictions average the two
+            # posteriors (see parametrization)
+            companion = genmath.build_design(
+                patterns, k, [c.members for c in design.cliques], "accuracy", em
+            )
+            if anchor is not None:
+                genmath.anchor_design(companion, anchor)
+            acc, _, _, _, acc_conv, acc_delta = self._run_em(companion, hyper, init)
+            self.accuracy_layout_ = _layout_attributes(acc)
+            if conv and not acc_conv:
+                conv, delta = False, acc_delta
+
         if not conv:
             warnings.warn(
                 f"{self._name} did not converge in max_iter={self.max_iter} EM"
@@ -941,6 +1031,34 @@ class LabelModel(BaseLabelModel):
             polarity=np.asarray(self.lf_polarity_, dtype=np.int64),
         )
 
+    def _companion_params(self, tables: dict[str, Any]) -> genmath.Params:
+        """The accuracy layout's tables (``accuracy_layout_``) as Params."""
+
+        def arr(name: str) -> npt.NDArray[np.float64] | None:
+            v = tables[name]
+            return None if v is None else np.asarray(v, dtype=np.float64)
+
+        prior, fire, accuracy, propensity = (
+            np.asarray(tables[n], dtype=np.float64)
+            for n in ("class_prior_", "lf_fire_rate_", "lf_accuracy_", "lf_propensity_")
+        )
+        return genmath.Params(
+            prior=prior,
+            fire=fire,
+            accuracy=accuracy,
+            propensity=propensity,
+            confusion=None,
+            clique_tables=[
+                np.asarray(t, dtype=np.float64) for t in tables["clique_tables_"]
+            ],
+            clique_class_weight=[
+                np.asarray(t, dtype=np.float64) for t in tables["clique_class_weight_"]
+            ],
+            anchor_table=arr("anchor_table_"),
+            own_vote=arr("lf_own_vote_"),
+            polarity=np.asarray(self.lf_polarity_, dtype=np.int64),
+        )
+
     def _predict_proba_patterns(self, patterns: Patterns) -> npt.NDArray[np.float64]:
         k, m = self.cardinality_, self.n_lfs_in_
         in_clique = np.zeros(m, dtype=bool)
@@ -950,17 +1068,24 @@ class LabelModel(BaseLabelModel):
             in_clique[list(mem)] = True
             cliques.append((mem, np.asarray(codes, dtype=np.int64)))
         weights = self.anchor_weight_
-        rel = genmath.predict_log_joint(
-            patterns,
-            self._params(),
-            k,
-            in_clique,
-            cliques,
-            float(self.clique_prior),
-            None if weights is None else np.asarray(weights, dtype=np.float64),
-        )
-        post, _ = e_step(rel)
-        return post
+        layouts = [self._params()]
+        companion = getattr(self, "accuracy_layout_", None)
+        if companion is not None:
+            layouts.append(self._companion_params(companion))
+        post = np.zeros((patterns.n_patterns, k))
+        for params in layouts:  # one or two layouts
+            rel = genmath.predict_log_joint(
+                patterns,
+                params,
+                k,
+                in_clique,
+                cliques,
+                float(self.clique_prior),
+                None if weights is None else np.asarray(weights, dtype=np.float64),
+            )
+            post += e_step(rel)[0]
+        out: npt.NDArray[np.float64] = post / len(layouts)
+        return out
 
     def _after_load(self) -> None:
         self.cliques_ = [tuple(int(j) for j in c) for c in self.cliques_]

@@ -205,6 +205,70 @@ def test_many_classes_sparse_crowd_uses_the_linear_parametrization():
     assert model.score(S, y) >= mv.score(S, y)
 
 
+def _crowd(seed, n=600, m=120, k=4, per_item=5):
+    """Workers answering ``per_item`` random items each, with biased rows."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    rows = np.repeat(np.arange(n), per_item)
+    cols = np.concatenate([rng.choice(m, per_item, replace=False) for _ in range(n)])
+    skill = rng.uniform(0.4, 0.9, m)
+    mixup = (y[rows] + 1) % k  # the neighbouring class is the usual mistake
+    wrong = np.where(rng.random(rows.size) < 0.5, mixup, rng.integers(0, k, rows.size))
+    votes = np.where(rng.random(rows.size) < skill[cols], y[rows], wrong)
+    L = np.full((n, m), -1)
+    L[rows, cols] = votes
+    return L, y
+
+
+def test_many_class_crowds_average_the_confusion_and_accuracy_layouts():
+    L, y = _crowd(0)
+    both = LabelModel(cardinality=4).fit(L)
+    rows = LabelModel(cardinality=4, parametrization="confusion").fit(L)
+    coin = LabelModel(cardinality=4, parametrization="accuracy").fit(L)
+    np.testing.assert_allclose(
+        both.predict_proba(L),
+        (rows.predict_proba(L) + coin.predict_proba(L)) / 2,
+        atol=1e-9,
+    )
+    # the attributes are the confusion rows' fit; the accuracy layout's own
+    # tables sit in accuracy_layout_
+    np.testing.assert_allclose(both.lf_confusion_, rows.lf_confusion_, atol=1e-9)
+    assert both.accuracy_layout_ is not None
+    for key in ("class_prior_", "lf_accuracy_", "lf_fire_rate_", "lf_own_vote_"):
+        np.testing.assert_allclose(
+            both.accuracy_layout_[key], getattr(coin, key), atol=1e-9
+        )
+    assert both.score(L, y) > MajorityVote(cardinality=4, random_state=0).fit(L).score(
+        L, y
+    )
+
+
+@pytest.mark.parametrize(
+    "case", ["binary crowd", "one-sided rules", "confusion", "accuracy"]
+)
+def test_layouts_are_averaged_only_on_many_class_crowds_with_auto(case):
+    L, k, params = _crowd(1)[0], 4, {}
+    if case == "binary crowd":
+        L, k = make_votes(600, 8, 2, random_state=1).L, 2
+    elif case == "one-sided rules":
+        L, k = make_rule_votes(1500, 12, 3, random_state=1).L, 3
+    else:
+        params = {"parametrization": case}
+    model = LabelModel(cardinality=k, **params).fit(L)
+    assert model.accuracy_layout_ is None
+
+
+def test_averaged_layouts_with_gold_keep_both_tables_and_the_gold():
+    L, y = _crowd(2)
+    gold = np.full(y.size, -1)
+    gold[:60] = y[:60]
+    model = LabelModel(cardinality=4, gold_weight=1.0).fit(L, gold)
+    assert model.accuracy_layout_ is not None
+    rest = model.score(L[60:], y[60:])
+    plain = LabelModel(cardinality=4).fit(L).score(L[60:], y[60:])
+    assert rest >= plain - 0.01
+
+
 # ------------------------------------------------------------- edge cases
 def test_lfs_that_never_or_always_vote_and_all_abstain_rows():
     data = make_votes(2000, 5, 2, random_state=1)
@@ -239,10 +303,16 @@ def test_multi_class_lfs_all_abstain_rows_get_the_class_prior():
     data = make_votes(2000, 6, 3, class_balance=[0.6, 0.3, 0.1], random_state=2)
     L = data.L.astype(np.int64).copy()
     L[:20] = -1
-    model = LabelModel(cardinality=3).fit(L)
+    model = LabelModel(cardinality=3, parametrization="confusion").fit(L)
     np.testing.assert_allclose(
         model.predict_proba(L[:20]), np.tile(model.class_prior_, (20, 1))
     )
+    # the default averages the two layouts on these crowd-like votes: the
+    # mean of their class priors
+    blended = LabelModel(cardinality=3).fit(L)
+    assert blended.accuracy_layout_ is not None
+    prior = (blended.class_prior_ + blended.accuracy_layout_["class_prior_"]) / 2
+    np.testing.assert_allclose(blended.predict_proba(L[:20]), np.tile(prior, (20, 1)))
 
 
 def test_exact_copies_are_one_clique():

@@ -32,7 +32,9 @@ def test_e_step_matches_bayes_rule_with_a_clique():
     rng = np.random.default_rng(0)
     m, k = 3, 3
     patterns = np.array(list(itertools.product(range(-1, k), repeat=m)))
-    model = LabelModel(cardinality=k, dependencies=[(0, 1)]).fit(patterns)
+    model = LabelModel(
+        cardinality=k, dependencies=[(0, 1)], parametrization="confusion"
+    ).fit(patterns)
     assert model.cliques_ == [(0, 1)]
     n_cfg = len(model.clique_codes_[0])
     assert n_cfg == (k + 1) ** 2  # every configuration was seen in fit

@@ -35,6 +35,10 @@ DATA = make_votes(300, 5, 2, random_state=0)
 # LF 4 copies LF 3, so the generative model saves a clique
 L_COPY = DATA.L.copy()
 L_COPY[:, 4] = L_COPY[:, 3]
+# three-class crowd-like votes with a clique: the default fits both layouts
+# (accuracy_layout_) and averages them
+L_CROWD = make_votes(300, 5, 3, random_state=0).L.copy()
+L_CROWD[:, 4] = L_CROWD[:, 3]
 
 
 def _fitted():
@@ -43,6 +47,7 @@ def _fitted():
         "DawidSkene": DawidSkene().fit(DATA.L),
         "LabelModel": LabelModel(mv_anchor=True, mv_anchor_ties="bound").fit(L_COPY),
         "LabelModelAccuracy": LabelModel(parametrization="accuracy").fit(L_COPY),
+        "LabelModelBlend": LabelModel().fit(L_CROWD),
         "OnlineLabelModel": OnlineLabelModel(batch_size=100).fit(DATA.L),
     }
 
@@ -51,6 +56,12 @@ MODELS = _fitted()
 DOCS = {}
 for _name, _model in MODELS.items():
     DOCS[_name] = _model._to_document()
+
+
+def _votes(name):
+    if name == "LabelModelBlend":
+        return L_CROWD
+    return L_COPY if name.startswith("LabelModel") else DATA.L
 
 
 def _write(tmp_path, doc, name="model.json"):
@@ -92,7 +103,7 @@ def test_saved_models_load_and_predict_the_same(tmp_path, name):
         path = tmp_path / f"m.{suffix}"
         model.save(path)
         loaded = load_label_model(path)
-        L = L_COPY if name.startswith("LabelModel") else DATA.L
+        L = _votes(name)
         np.testing.assert_array_equal(loaded.predict_proba(L), model.predict_proba(L))
 
 
@@ -128,6 +139,51 @@ def test_tampered_learned_attributes_are_refused(tmp_path, name, attribute, valu
         _fails(path, None)  # the first array that no longer fits is named
     else:
         _fails(path, attribute)
+
+
+def test_the_blended_model_saves_its_accuracy_layout():
+    tables = MODELS["LabelModelBlend"].accuracy_layout_
+    assert tables is not None
+    assert len(tables["clique_tables_"]) == 1  # the copied LF's clique
+    assert DOCS["LabelModelBlend"]["attributes"]["accuracy_layout_"] is not None
+    assert DOCS["LabelModel"]["attributes"]["accuracy_layout_"] is None
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "attribute"),
+    [
+        ("lf_fire_rate_", _array(np.full((5, 3), 1.5)), "lf_fire_rate_"),
+        ("lf_fire_rate_", _array(np.full((5, 2), 0.5)), "lf_fire_rate_"),
+        ("class_prior_", _array([0.5, 0.5, 0.5]), "class_prior_"),
+        ("lf_propensity_", _array(np.full((5, 3), 0.5)), "lf_propensity_"),
+        ("lf_own_vote_", None, "lf_own_vote_"),
+        ("anchor_table_", _array(np.full((4, 3), 0.25)), "anchor_table_"),
+        ("clique_tables_", [], "clique_tables_"),
+        ("clique_tables_", [_array(np.full((3, 3), 0.1))], "clique_tables_"),
+    ],
+)
+def test_tampered_accuracy_layout_is_refused(tmp_path, key, value, attribute):
+    doc = json.loads(json.dumps(DOCS["LabelModelBlend"]))
+    doc["attributes"]["accuracy_layout_"][key] = value
+    _fails(_write(tmp_path, doc), f"accuracy_layout_[{attribute!r}]")
+
+
+@pytest.mark.parametrize("value", [[1, 2], {"class_prior_": _array([1.0, 0, 0])}])
+def test_accuracy_layout_of_the_wrong_form_is_refused(tmp_path, value):
+    path = _write(tmp_path, _edit("LabelModelBlend", "accuracy_layout_", value))
+    _fails(path, "accuracy_layout_")
+
+
+def test_a_file_without_accuracy_layout_loads_as_the_confusion_rows_alone(tmp_path):
+    """Files written before the averaged layouts predict as they did."""
+    doc = json.loads(json.dumps(DOCS["LabelModelBlend"]))
+    del doc["attributes"]["accuracy_layout_"]
+    loaded = load_label_model(_write(tmp_path, doc))
+    assert loaded.accuracy_layout_ is None
+    alone = LabelModel(parametrization="confusion").fit(L_CROWD)
+    np.testing.assert_allclose(
+        loaded.predict_proba(L_CROWD), alone.predict_proba(L_CROWD), atol=1e-9
+    )
 
 
 def test_tampered_file_gives_one_line_at_the_cli(tmp_path, capsys):
@@ -318,7 +374,7 @@ def _check_outcome(path, name):
     failure = None
     try:
         model = load_label_model(path)
-        L = L_COPY if name.startswith("LabelModel") else DATA.L
+        L = _votes(name)
         with warnings.catch_warnings():
             # a mutation may give a model class names that the plain array of
             # votes lacks: a valid model, and the warning that says so is right

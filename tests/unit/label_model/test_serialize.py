@@ -99,10 +99,21 @@ def test_fitted_models_round_trip_bit_exactly(tmp_path, cls, suffix):
         back.predict_proba(data.L), model.predict_proba(data.L)
     )
     for name in model._saved_attributes:
-        a, b = getattr(model, name), getattr(back, name)
-        if isinstance(a, np.ndarray):
-            np.testing.assert_array_equal(a, b)
-        elif isinstance(a, float) and math.isnan(a):
-            assert math.isnan(b)
-        elif not isinstance(a, list):
-            assert a == b, name
+        _assert_same(getattr(model, name), getattr(back, name), name)
+
+
+def _assert_same(a, b, name):
+    if isinstance(a, np.ndarray):
+        np.testing.assert_array_equal(a, b)
+    elif isinstance(a, float) and math.isnan(a):
+        assert math.isnan(b)
+    elif isinstance(a, dict):
+        assert sorted(a) == sorted(b), name
+        for key in a:
+            _assert_same(a[key], b[key], f"{name}[{key!r}]")
+    elif isinstance(a, list):
+        assert len(a) == len(b), name
+        for i, (x, z) in enumerate(zip(a, b, strict=True)):
+            _assert_same(x, z, f"{name}[{i}]")
+    else:
+        assert a == b, name
