@@ -481,9 +481,14 @@ def main(argv: list[str] | None = None) -> int:
     data = pools(args.data_dir, names)
     json_path = args.out + ".json"
     results: dict[str, Any] = {}
+    # the commit each set's rows were computed at (a cached set keeps its own)
+    commits: dict[str, str] = {}
     if os.path.exists(json_path):
         with open(json_path) as fh:
-            results = json.load(fh).get("results", {})
+            cached = json.load(fh)
+        results = cached.get("results", {})
+        earlier = cached.get("meta", {}).get("commit", "unknown")
+        commits = {n: cached.get("commits", {}).get(n, earlier) for n in results}
     for name in names:
         if name in results:
             print(f"{name}: cached")
@@ -517,8 +522,9 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         results[name] = json.loads(json.dumps(entry))  # str keys, as when reloaded
+        commits[name] = _meta()["commit"]
         with open(json_path, "w") as fh:
-            json.dump({"meta": _meta(), "results": results}, fh)
+            json.dump({"meta": _meta(), "results": results, "commits": commits}, fh)
     load_before = _meta()["uptime"]
     speed = time_100k()
     before = time_100k(cv_rows=10**9)
@@ -543,6 +549,9 @@ def main(argv: list[str] | None = None) -> int:
         f" auto = {AUTO_STRATEGY}.",
         "",
         table(results, args.seeds),
+        "",
+        "Commit each set's rows were computed at (sets already in bench_active.json"
+        " are not re-run): " + ", ".join(f"{n} {commits[n]}" for n in results) + ".",
         "",
         "Seconds per round (refit with gold + suggest 25), auto: "
         + ", ".join(f"{s} {v:.2f}" for s, v in per_round.items()),
@@ -597,7 +606,15 @@ def main(argv: list[str] | None = None) -> int:
     with open(args.out + ".md", "w") as fh:
         fh.write(text)
     with open(json_path, "w") as fh:
-        json.dump({"meta": _meta(), "results": results, "speed_100k": speed}, fh)
+        json.dump(
+            {
+                "meta": _meta(),
+                "results": results,
+                "commits": commits,
+                "speed_100k": speed,
+            },
+            fh,
+        )
     return 0
 
 
