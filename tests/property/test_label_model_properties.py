@@ -198,3 +198,23 @@ def test_auto_confusion_prior_is_the_crowd_or_the_keyword_rules_prior(data):
         np.testing.assert_allclose(
             auto.predict_proba(votes), fixed.predict_proba(votes)
         )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=vote_matrices(max_n=30, max_m=5))
+def test_auto_layout_averages_both_layouts_exactly_on_many_class_crowds(data):
+    # parametrization="auto" keeps the confusion rows, and on crowd-like votes
+    # with more than two classes predicts the mean of the confusion rows' and
+    # the accuracy layout's posteriors (each as its own fit would give it)
+    votes, k = data
+    counts = np.stack([(votes == c).sum(axis=0) for c in range(k)], axis=1)
+    several = (counts > 0).sum(axis=1) > 1
+    crowd = counts[several].sum() > 0.5 * counts.sum()
+    auto = _fit(LabelModel, votes, k)
+    rows = _fit(LabelModel, votes, k, parametrization="confusion")
+    assert (auto.accuracy_layout_ is not None) == (crowd and k > 2)
+    expected = rows.predict_proba(votes)
+    if auto.accuracy_layout_ is not None:
+        coin = _fit(LabelModel, votes, k, parametrization="accuracy")
+        expected = (expected + coin.predict_proba(votes)) / 2
+    np.testing.assert_allclose(auto.predict_proba(votes), expected, atol=1e-9)
