@@ -715,6 +715,25 @@ class LabelModel(BaseLabelModel):
         sample_weight: npt.NDArray[np.float64] | None = None,
     ) -> None:
         del rng  # fitting is deterministic (majority-vote start)
+        self._fit_kept(L, y, sample_weight)
+        if not self.converged_:
+            warnings.warn(
+                f"{self._name} did not converge in max_iter={self.max_iter} EM"
+                f" iterations ({convergence_change(self._em_change, self.tol)})."
+                " Increase max_iter or loosen tol; raising"
+                " accuracy_prior or confusion_prior also steadies EM on LFs that"
+                " vote on very few rows.",
+                ConvergenceWarning,
+                stacklevel=user_stacklevel(),
+            )
+
+    def _fit_kept(
+        self,
+        L: npt.NDArray[np.int32] | sp.csr_array,
+        y: npt.NDArray[np.int64] | None,
+        sample_weight: npt.NDArray[np.float64] | None,
+    ) -> None:
+        """Fit, gold weight and tie rule chosen; the model kept is the last fit."""
         L, y, sample_weight = self._fit_rows(L, y, sample_weight, self.max_fit_rows)
         if y is None or not np.any(y >= 0):
             self._fit_ties(L, None, sample_weight)
@@ -843,7 +862,7 @@ class LabelModel(BaseLabelModel):
         # the LFs' own tables, is strictly better).
         first = {
             name: getattr(self, name)
-            for name in self._saved_attributes
+            for name in (*self._saved_attributes, "_em_change")
             if hasattr(self, name)
         }
         first_score = self._gold_accuracy(L, y, sample_weight)
@@ -974,16 +993,9 @@ class LabelModel(BaseLabelModel):
             if conv and not acc_conv:
                 conv, delta = False, acc_delta
 
-        if not conv:
-            warnings.warn(
-                f"{self._name} did not converge in max_iter={self.max_iter} EM"
-                f" iterations ({convergence_change(delta, self.tol)})."
-                " Increase max_iter or loosen tol; raising"
-                " accuracy_prior or confusion_prior also steadies EM on LFs that"
-                " vote on very few rows.",
-                ConvergenceWarning,
-                stacklevel=user_stacklevel(),
-            )
+        # the warning, if any, is _fit's: it is about the model kept, not
+        # about the cross-validation and tie-rule fits along the way
+        self._em_change = float(delta)
 
         self.class_prior_ = params.prior
         self.lf_accuracy_ = params.accuracy

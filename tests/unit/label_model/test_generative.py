@@ -343,6 +343,27 @@ def test_deterministic_and_warns_when_not_converged():
     assert record[0].filename == __file__
 
 
+def test_one_convergence_warning_about_the_model_kept():
+    # gold_weight="auto" cross-validates about 20 fits and mv_anchor_ties
+    # "auto" fits twice with gold; the warning is about the model returned,
+    # once, not about every fit along the way
+    data = make_rule_votes(1500, 12, 3, random_state=3)
+    gold = np.full(1500, -1)
+    gold[:200] = data.y[:200]
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        model = LabelModel(cardinality=3, max_iter=1, tol=0.0).fit(data.L, gold)
+    caught = [w for w in record if issubclass(w.category, ConvergenceWarning)]
+    assert len(caught) == 1
+    assert caught[0].filename == __file__
+    assert model.converged_ is False
+    assert model.gold_weight_ is not None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        converged = LabelModel(cardinality=3).fit(data.L, gold)
+    assert converged.converged_
+
+
 def test_given_dependencies_by_name_and_save_load(tmp_path):
     import pandas as pd
 
