@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Literal
 
 import numpy as np
@@ -10,7 +11,7 @@ from sklearn.base import BaseEstimator, clone
 
 from weaklabel._validation import as_generator, check_votes
 from weaklabel.active import _guard, _scores
-from weaklabel.exceptions import NotFittedError
+from weaklabel.exceptions import ConvergenceWarning, NotFittedError
 
 __all__ = ["STRATEGIES", "ActiveLearner", "suggest"]
 
@@ -142,8 +143,11 @@ class ActiveLearner(BaseEstimator):
         re-weighted held-out ``gain`` over the fit without gold (in Brier
         score) and its standard error ``se``, the ``chosen`` candidate
         ("label_model", 1.0, "given" for a model without ``gold_weight``, or
-        None) and ``covered``, the share of rows whose kind has gold.  None
-        without gold or with ``refit`` other than "auto".
+        None), ``covered``, the share of rows whose kind has gold, and
+        ``unconverged_fold_fits``, how many of the check's cross-validation
+        fits stopped at ``max_iter`` (they are thrown away, so they raise no
+        ``ConvergenceWarning``; ``model_``'s own fit does).  None without gold
+        or with ``refit`` other than "auto".
     proba_ : ndarray of shape (n_samples, k)
         Labels of every row: gold rows one-hot, the others the pattern
         posterior updated with the gold.
@@ -426,6 +430,7 @@ class ActiveLearner(BaseEstimator):
         baseline = gold_score(self._base_proba_[rows], y_gold)
         fold = _guard.pattern_folds(self.pattern_[rows], _guard.N_FOLDS)
         gains: dict[str | float, tuple[float, float]] = {}
+        unconverged = 0
         for name, w in candidates.items():  # loop over candidates (two)
             held_out = np.empty(rows.size)
             for f in range(_guard.N_FOLDS):  # loop over folds (few)
@@ -444,7 +449,11 @@ class ActiveLearner(BaseEstimator):
                     model.set_params(gold_weight=w_fold)
                 if subsample:
                     model.set_params(max_fit_rows=_CV_ROWS)
-                model.fit(V, y_fold)
+                with warnings.catch_warnings():
+                    # a fold's fit is thrown away: counted, not warned about
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    model.fit(V, y_fold)
+                unconverged += getattr(model, "converged_", True) is False
                 held_out[hidden] = gold_score(
                     np.asarray(model.predict_proba(V_gold[hidden]), dtype=np.float64),
                     y_gold[hidden],
@@ -453,6 +462,7 @@ class ActiveLearner(BaseEstimator):
         check["gains"] = {
             str(name): {"gain": g, "se": se} for name, (g, se) in gains.items()
         }
+        check["unconverged_fold_fits"] = unconverged
         choice: str | float | None = None
         if "label_model" in gains:
             g, se = gains["label_model"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from itertools import pairwise
 from typing import ClassVar
 
@@ -14,7 +15,7 @@ from hypothesis.extra.numpy import arrays
 from weaklabel import make_votes
 from weaklabel.active import STRATEGIES, ActiveLearner, _scores, suggest
 from weaklabel.active.cli import _STRATEGIES
-from weaklabel.exceptions import NotFittedError
+from weaklabel.exceptions import ConvergenceWarning, NotFittedError
 from weaklabel.label_model import LabelModel, MajorityVote
 
 
@@ -61,6 +62,26 @@ def test_gold_rows_keep_their_labels_and_inform_their_pattern() -> None:
     np.testing.assert_allclose(learner.proba_[40:70], learner.model_proba_[40:70])
     ignore = ActiveLearner(MajorityVote(), prior_strength=np.inf).fit(L, y)
     np.testing.assert_allclose(ignore.proba_[6:40], ignore.model_proba_[6:40])
+
+
+def test_the_checks_thrown_away_fits_raise_no_convergence_warning(data) -> None:  # type: ignore[no-untyped-def]
+    # refit="auto" cross-validates a dozen fits with gold; a warning is about
+    # a model the learner keeps (the fit without gold, the fit with gold), and
+    # the check's own fits that stopped at max_iter are counted in
+    # refit_check_
+    y = np.full(1500, -1)
+    y[::10] = data.y[::10]
+    template = LabelModel(max_iter=1, tol=0.0, gold_weight=1.0)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        learner = ActiveLearner(template, random_state=0).fit(data.L, y)
+    caught = [w for w in record if issubclass(w.category, ConvergenceWarning)]
+    check = learner.refit_check_
+    assert check["unconverged_fold_fits"] == 5  # every fold of the one candidate
+    assert 1 <= len(caught) <= 2  # the fit without gold, and the refit if made
+    assert len(caught) == 1 + learner.refitted_
+    converged = ActiveLearner(random_state=0).fit(data.L, y).refit_check_
+    assert converged["unconverged_fold_fits"] == 0
 
 
 def test_refit_uses_the_gold(data) -> None:  # type: ignore[no-untyped-def]
