@@ -162,21 +162,12 @@ def _crowd_like(
     return total > 0 and several > _CROWD_VOTE_SHARE * total
 
 
-#: Keys of ``LabelModel.accuracy_layout_``: the accuracy layout's own tables.
-COMPANION_KEYS = (
-    "class_prior_",
-    "lf_accuracy_",
-    "lf_fire_rate_",
-    "lf_propensity_",
-    "lf_own_vote_",
-    "clique_tables_",
-    "clique_class_weight_",
-    "anchor_table_",
-)
-
-
 def _layout_attributes(params: genmath.Params) -> dict[str, Any]:
-    """The tables of a fitted accuracy layout, keyed as COMPANION_KEYS."""
+    """The tables of a fitted accuracy layout (``LabelModel.accuracy_layout_``).
+
+    Keyed by the names of the model attributes they mirror; the model file
+    checks them under those names (``_serialize._COMPANION_RULES``).
+    """
     return {
         "class_prior_": params.prior,
         "lf_accuracy_": params.accuracy,
@@ -240,10 +231,11 @@ class LabelModel(BaseLabelModel):
         Pseudo-rows pulling each LF's per-class firing rates toward its overall
         firing rate: 0 lets abstaining be fully informative, ``np.inf`` makes
         it carry nothing (then rows where every LF abstains get exactly
-        ``class_prior_``, or its mean with ``accuracy_layout_``'s).  "auto": 0 for LFs that only ever vote for one class,
-        infinite for the others and for a "default" LF that fires exactly on
-        the rows where no other LF does (its abstains are a function of the
-        other LFs' votes; LFs that fire on every row do not count).
+        ``class_prior_``, or its mean with ``accuracy_layout_``'s).  "auto":
+        0 for LFs that only ever vote for one class, infinite for the others
+        and for a "default" LF that fires exactly on the rows where no other
+        LF does (its abstains are a function of the other LFs' votes; LFs
+        that fire on every row do not count).
     confusion_prior : float or "auto", default="auto"
         Pseudo-votes pulling each confusion row toward the one-parameter
         accuracy model (the LF's pooled accuracy on the diagonal, its vote
