@@ -14,8 +14,10 @@ from weaklabel.label_model import (
     LabelModel,
     MajorityVote,
     OnlineLabelModel,
+    _mace,
 )
-from weaklabel.label_model._patterns import compress
+from weaklabel.label_model._estep import e_step
+from weaklabel.label_model._patterns import compress, one_hot
 
 LABEL_MODELS: list[type[BaseLabelModel]] = [
     MajorityVote,
@@ -202,10 +204,11 @@ def test_auto_confusion_prior_is_the_crowd_or_the_keyword_rules_prior(data):
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=vote_matrices(max_n=30, max_m=5))
-def test_auto_layout_averages_both_layouts_exactly_on_many_class_crowds(data):
+def test_auto_layout_averages_the_layouts_exactly_on_many_class_crowds(data):
     # parametrization="auto" keeps the confusion rows, and on crowd-like votes
-    # with more than two classes predicts the mean of the confusion rows' and
-    # the accuracy layout's posteriors (each as its own fit would give it)
+    # with more than two classes predicts the mean of the confusion rows', the
+    # accuracy layout's (each as its own fit would give it) and MACE's
+    # posteriors
     votes, k = data
     counts = np.stack([(votes == c).sum(axis=0) for c in range(k)], axis=1)
     several = (counts > 0).sum(axis=1) > 1
@@ -213,8 +216,18 @@ def test_auto_layout_averages_both_layouts_exactly_on_many_class_crowds(data):
     auto = _fit(LabelModel, votes, k)
     rows = _fit(LabelModel, votes, k, parametrization="confusion")
     assert (auto.accuracy_layout_ is not None) == (crowd and k > 2)
+    assert (auto.mace_layout_ is not None) == (crowd and k > 2)
     expected = rows.predict_proba(votes)
     if auto.accuracy_layout_ is not None:
         coin = _fit(LabelModel, votes, k, parametrization="accuracy")
-        expected = (expected + coin.predict_proba(votes)) / 2
+        patterns = compress(votes)
+        guess = e_step(
+            _mace.log_joint(
+                one_hot(patterns, k),
+                k,
+                auto.mace_layout_["lf_competence_"],
+                auto.mace_layout_["lf_spam_"],
+            )
+        )[0][patterns.inverse]
+        expected = (expected + coin.predict_proba(votes) + guess) / 3
     np.testing.assert_allclose(auto.predict_proba(votes), expected, atol=1e-9)

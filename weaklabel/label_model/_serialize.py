@@ -768,41 +768,58 @@ _COMPANION_RULES: dict[str, Callable[[_Learned, str], object]] = {
 
 
 class _Companion(_Learned):
-    """The tables of ``accuracy_layout_``, checked as the attributes they mirror.
+    """A companion layout's tables (``accuracy_layout_``, ``mace_layout_``),
+    checked as the attributes they mirror; errors name ``owner[key]``.
 
     The cliques and their codes are the model's own (``cliques_``,
     ``clique_codes_``); the tables are the companion's.
     """
 
-    def __init__(self, parent: _Learned, tables: dict[str, Any]) -> None:
+    def __init__(self, parent: _Learned, tables: dict[str, Any], owner: str) -> None:
         values = dict(parent.values)
         values.update(tables)
         super().__init__(values, parent.source)
         self.m, self.k = parent.m, parent.k
+        self.owner = owner
 
     def fail(self, name: str, problem: str) -> ModelFileError:
-        return super().fail(f"accuracy_layout_[{name!r}]", problem)
+        return super().fail(f"{self.owner}[{name!r}]", problem)
 
 
-def _accuracy_layout(c: _Learned, name: str) -> None:
+def _companion(c: _Learned, name: str, keys: list[str]) -> _Companion | None:
+    """The companion tables under ``name`` (None when null), keys checked."""
     tables = c.values[name]
     if tables is None:
-        return
-    keys = (*_COMPANION_RULES, "clique_tables_", "clique_class_weight_")
+        return None
     if not isinstance(tables, dict) or sorted(tables) != sorted(keys):
         got = sorted(tables) if isinstance(tables, dict) else type(tables).__name__
         raise c.fail(
             name,
             f"expected null or an object with keys {sorted(keys)}, got {got!r:.200}",
         )
-    sub = _Companion(c, tables)
+    return _Companion(c, tables, name)
+
+
+def _accuracy_layout(c: _Learned, name: str) -> None:
+    keys = [*_COMPANION_RULES, "clique_tables_", "clique_class_weight_"]
+    sub = _companion(c, name, keys)
+    if sub is None:
+        return
     for key, rule in _COMPANION_RULES.items():
         rule(sub, key)
-    if (tables["anchor_table_"] is None) != (c.values.get("anchor_table_") is None):
+    own = sub.values["anchor_table_"] is None
+    if own != (c.values.get("anchor_table_") is None):
         raise sub.fail(
             "anchor_table_", "expected a table exactly when the model has anchor_table_"
         )
     _cliques(sub, "cliques_")
+
+
+def _mace_layout(c: _Learned, name: str) -> None:
+    sub = _companion(c, name, ["lf_competence_", "lf_spam_"])
+    if sub is not None:
+        _prob(("m",))(sub, "lf_competence_")
+        _prob(("m", "k"), sums=1)(sub, "lf_spam_")
 
 
 _RULES: dict[str, Callable[[_Learned, str], object]] = {
@@ -825,6 +842,7 @@ _RULES: dict[str, Callable[[_Learned, str], object]] = {
     "mv_anchor_ties_": _choice(None, "abstain", "bound", "rarer"),
     "gold_weight_": _optional_weight,
     "accuracy_layout_": _accuracy_layout,
+    "mace_layout_": _mace_layout,
     "vote_proba_": _prob(("m", "k", "k+1"), sums=2),
     "accuracy_": _prob(("m",)),
     "n_batches_seen_": lambda c, n: c.integer(n, 0),

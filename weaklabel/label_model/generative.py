@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from weaklabel._validation import check_int_param, check_real_param
 from weaklabel.exceptions import ConvergenceWarning, user_stacklevel
 from weaklabel.label_model import _generative_math as genmath
-from weaklabel.label_model import _gold
+from weaklabel.label_model import _gold, _mace
 from weaklabel.label_model._base import BaseLabelModel, convergence_change
 from weaklabel.label_model._estep import clamp_gold, e_step
 from weaklabel.label_model._patterns import (
@@ -22,6 +22,7 @@ from weaklabel.label_model._patterns import (
     Patterns,
     compress,
     majority_posterior,
+    one_hot,
 )
 from weaklabel.label_model._structure import components, learn_edges, merge_edges
 from weaklabel.typing import RandomStateLike
@@ -231,7 +232,8 @@ class LabelModel(BaseLabelModel):
         Pseudo-rows pulling each LF's per-class firing rates toward its overall
         firing rate: 0 lets abstaining be fully informative, ``np.inf`` makes
         it carry nothing (then rows where every LF abstains get exactly
-        ``class_prior_``, or its mean with ``accuracy_layout_``'s).  "auto":
+        ``class_prior_``, or its mean with ``accuracy_layout_``'s and, from
+        ``mace_layout_``, a uniform one).  "auto":
         0 for LFs that only ever vote for one class, infinite for the others
         and for a "default" LF that fires exactly on the rows where no other
         LF does (its abstains are a function of the other LFs' votes; LFs
@@ -261,12 +263,16 @@ class LabelModel(BaseLabelModel):
         and vote propensity, cost linear in k.  "auto" uses confusion rows
         unless ``n_lfs * k * k`` exceeds 4 million; on crowd-like votes with
         more than two classes (most votes from LFs that vote for several
-        classes) it fits both layouts and predicts the mean of their
-        posteriors.  Neither layout wins on every crowd: workers who confuse
+        classes) it fits three worker models and predicts the mean of their
+        posteriors: confusion rows, one accuracy per worker, and MACE's model
+        (a worker answers the true class with its competence, or else guesses
+        from its own answer distribution whatever the class; no class
+        balance).  No one model wins on every crowd: workers who confuse
         particular classes (dog breeds) need their confusion rows, workers
-        with a few answers each over many classes fill them with noise that
-        one accuracy per worker does not have, and the votes alone do not
-        tell the two apart (the measurements are in docs/label_model.md).
+        with a few answers each over many classes fill them with noise, and
+        workers who answer "can't tell" or favour a class when unsure are
+        MACE's guessers; the votes alone do not tell these apart (the
+        measurements are in docs/label_model.md).
     mv_anchor : bool or "auto", default="auto"
         Add majority vote (its class where it has a unique winner) as one
         extra voter with its own learned confusion table (voting pooled over
@@ -374,9 +380,14 @@ class LabelModel(BaseLabelModel):
         ``lf_accuracy_``, ``lf_fire_rate_``, ``lf_propensity_``,
         ``lf_own_vote_``, ``clique_tables_``, ``clique_class_weight_``,
         ``anchor_table_``, shaped as the attributes of those names), fitted
-        beside the confusion rows; ``predict_proba`` averages the two
+        beside the confusion rows; ``predict_proba`` averages the layouts'
         posteriors.  None otherwise.  The other attributes describe the
         confusion-row fit.
+    mace_layout_ : dict or None
+        With ``accuracy_layout_``: MACE's tables, ``lf_competence_`` of shape
+        (n_lfs_in_,) (P(a vote is the true class answered knowingly)) and
+        ``lf_spam_`` of shape (n_lfs_in_, k) (the LF's answer distribution
+        when it guesses).  None otherwise.
     mv_anchor_ties_ : str or None
         The tie rule used ("abstain", "bound" or "rarer"), None when the
         anchor was off.
@@ -441,9 +452,13 @@ class LabelModel(BaseLabelModel):
         "mv_anchor_ties_",
         "gold_weight_",
         "accuracy_layout_",
+        "mace_layout_",
     )
     # files written before the averaged layouts predict as they did
-    _added_attributes: ClassVar[dict[str, object]] = {"accuracy_layout_": None}
+    _added_attributes: ClassVar[dict[str, object]] = {
+        "accuracy_layout_": None,
+        "mace_layout_": None,
+    }
 
     def __init__(
         self,
@@ -971,6 +986,7 @@ class LabelModel(BaseLabelModel):
                 params, post, ll, it, conv, delta = self._run_em(design, hyper, init)
 
         self.accuracy_layout_ = None
+        self.mace_layout_ = None
         if self._blend_layouts(layout, hyper, em.vote_totals, k):
             # many-class crowd data: the accuracy layout is fitted as well, on
             # the same cliques and anchor, and predictions average the two
@@ -984,6 +1000,18 @@ class LabelModel(BaseLabelModel):
             self.accuracy_layout_ = _layout_attributes(acc)
             if conv and not acc_conv:
                 conv, delta = False, acc_delta
+            competence, spam, mace_conv, mace_delta = _mace.fit(
+                em.onehot,
+                k,
+                np.asarray(patterns.counts, dtype=np.float64),
+                patterns.gold,
+                init,
+                max_iter=int(self.max_iter),
+                tol=float(self.tol),
+            )
+            self.mace_layout_ = {"lf_competence_": competence, "lf_spam_": spam}
+            if conv and not mace_conv:
+                conv, delta = False, mace_delta
 
         # the warning, if any, is _fit's: it is about the model kept, not
         # about the cross-validation and tie-rule fits along the way
@@ -1088,7 +1116,18 @@ class LabelModel(BaseLabelModel):
                 None if weights is None else np.asarray(weights, dtype=np.float64),
             )
             post += e_step(rel)[0]
-        out: npt.NDArray[np.float64] = post / len(layouts)
+        n_layouts = len(layouts)
+        mace = getattr(self, "mace_layout_", None)
+        if mace is not None:
+            rel = _mace.log_joint(
+                one_hot(patterns, k),
+                k,
+                np.asarray(mace["lf_competence_"], dtype=np.float64),
+                np.asarray(mace["lf_spam_"], dtype=np.float64),
+            )
+            post += e_step(rel)[0]
+            n_layouts += 1
+        out: npt.NDArray[np.float64] = post / n_layouts
         return out
 
     def _after_load(self) -> None:

@@ -146,7 +146,9 @@ def test_the_blended_model_saves_its_accuracy_layout():
     assert tables is not None
     assert len(tables["clique_tables_"]) == 1  # the copied LF's clique
     assert DOCS["LabelModelBlend"]["attributes"]["accuracy_layout_"] is not None
+    assert DOCS["LabelModelBlend"]["attributes"]["mace_layout_"] is not None
     assert DOCS["LabelModel"]["attributes"]["accuracy_layout_"] is None
+    assert DOCS["LabelModel"]["attributes"]["mace_layout_"] is None
 
 
 @pytest.mark.parametrize(
@@ -169,17 +171,36 @@ def test_tampered_accuracy_layout_is_refused(tmp_path, key, value, attribute):
 
 
 @pytest.mark.parametrize("value", [[1, 2], {"class_prior_": _array([1.0, 0, 0])}])
-def test_accuracy_layout_of_the_wrong_form_is_refused(tmp_path, value):
-    path = _write(tmp_path, _edit("LabelModelBlend", "accuracy_layout_", value))
-    _fails(path, "accuracy_layout_")
+@pytest.mark.parametrize("attribute", ["accuracy_layout_", "mace_layout_"])
+def test_a_companion_layout_of_the_wrong_form_is_refused(tmp_path, value, attribute):
+    path = _write(tmp_path, _edit("LabelModelBlend", attribute, value))
+    _fails(path, attribute)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("lf_competence_", _array(np.full(5, 1.5))),
+        ("lf_competence_", _array(np.full(4, 0.5))),
+        ("lf_spam_", _array(np.full((5, 3), 0.5))),
+        ("lf_spam_", _array(np.full((5, 2), 0.5))),
+        ("lf_spam_", None),
+    ],
+)
+def test_tampered_mace_layout_is_refused(tmp_path, key, value):
+    doc = json.loads(json.dumps(DOCS["LabelModelBlend"]))
+    doc["attributes"]["mace_layout_"][key] = value
+    _fails(_write(tmp_path, doc), f"mace_layout_[{key!r}]")
 
 
 def test_a_file_without_accuracy_layout_loads_as_the_confusion_rows_alone(tmp_path):
     """Files written before the averaged layouts predict as they did."""
     doc = json.loads(json.dumps(DOCS["LabelModelBlend"]))
     del doc["attributes"]["accuracy_layout_"]
+    del doc["attributes"]["mace_layout_"]
     loaded = load_label_model(_write(tmp_path, doc))
     assert loaded.accuracy_layout_ is None
+    assert loaded.mace_layout_ is None
     alone = LabelModel(parametrization="confusion").fit(L_CROWD)
     np.testing.assert_allclose(
         loaded.predict_proba(L_CROWD), alone.predict_proba(L_CROWD), atol=1e-9
