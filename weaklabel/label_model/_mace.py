@@ -33,19 +33,22 @@ FloatArray = npt.NDArray[np.float64]
 SMOOTHING = 0.01
 
 
-def _entries(
-    onehot: sp.csr_array, k: int
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """(pattern, LF, vote) of every vote in a one-hot matrix (u, m * k)."""
-    idx = np.asarray(onehot.indices, dtype=np.intp)
-    row = np.repeat(np.arange(onehot.shape[0], dtype=np.intp), np.diff(onehot.indptr))
-    return row, idx // k, idx % k
+def _log_table(competence: FloatArray, spam: FloatArray) -> FloatArray:
+    """Log P(vote v of LF j | y = c) at ``[j * k + v, c]``, shape (m * k, k)."""
+    m, k = spam.shape
+    theta = np.clip(competence, 1e-9, 1 - 1e-9)[:, None]
+    guess = (1 - theta) * np.maximum(spam, 1e-12)
+    other = np.log(guess).reshape(-1)
+    table = np.repeat(other[:, None], k, axis=1)
+    cells = np.arange(m * k)
+    table[cells, cells % k] = np.log(theta + guess).reshape(-1)
+    return table
 
 
 def log_joint(
     onehot: sp.csr_array, k: int, competence: FloatArray, spam: FloatArray
 ) -> FloatArray:
-    """Log P(votes of each pattern | y = c) up to a per-pattern constant (u, k).
+    """Log P(votes of each pattern | y = c), shape (u, k).
 
     Parameters
     ----------
@@ -57,18 +60,12 @@ def log_joint(
 
     Examples
     --------
-    >>> oh = sp.csr_array(np.array([[1.0, 0.0, 0.0, 1.0]]))  # LF 0 votes 0, LF 1 votes 1
+    >>> oh = sp.csr_array(np.array([[1.0, 0.0, 0.0, 1.0]]))  # votes 0 and 1
     >>> rel = log_joint(oh, 2, np.array([0.9, 0.5]), np.full((2, 2), 0.5))
     >>> bool(rel[0, 0] > rel[0, 1])  # the more competent LF wins
     True
     """
-    row, lf, vote = _entries(onehot, k)
-    theta = np.clip(competence, 1e-9, 1 - 1e-9)[lf]
-    guess = (1 - theta) * np.maximum(spam[lf, vote], 1e-12)
-    other = np.log(guess)
-    out = np.zeros((onehot.shape[0], k))
-    out += np.bincount(row, other, minlength=onehot.shape[0])[:, None]
-    np.add.at(out, (row, vote), np.log(theta + guess) - other)
+    out: FloatArray = np.asarray(onehot @ _log_table(competence, spam))
     return out
 
 
@@ -87,30 +84,33 @@ def fit(
 
     Returns ``(competence (m,), spam (m, k), converged, change)``: ``change``
     is the last change of the log-likelihood per row (converged when it is
-    at most ``tol``).
+    at most ``tol``).  Each iteration is two products with the one-hot
+    matrix: the expected votes of every (LF, vote) on every class, and the
+    patterns' log-likelihoods.
     """
     m = onehot.shape[1] // k
-    row, lf, vote = _entries(onehot, k)
-    w = np.asarray(counts, dtype=np.float64)[row]
-    per_lf = np.bincount(lf, w, minlength=m)
-    n = float(np.sum(counts))
+    w = np.asarray(counts, dtype=np.float64)
+    ohT = onehot.T.tocsr()
+    votes = np.asarray(ohT @ w).reshape(m, k)  # weighted votes of (LF, vote)
+    cells = np.arange(m * k)
+    n = float(np.sum(w))
     competence = np.full(m, 0.5)
     spam = np.full((m, k), 1.0 / k)
     post = start
     ll, change, converged = -np.inf, np.inf, False
     for _ in range(int(max_iter)):  # EM iterations
-        # the chance that a vote was the true class answered knowingly
-        theta = competence[lf]
-        knew = theta / (theta + (1 - theta) * spam[lf, vote])
-        right = post[row, vote] * knew
-        competence = (np.bincount(lf, w * right, minlength=m) + smoothing) / (
-            per_lf + 2 * smoothing
+        # weighted P(y = v) summed over the votes v of each (LF, vote)
+        on_own = np.asarray(ohT @ (w[:, None] * post))[cells, cells % k]
+        theta = competence[:, None]
+        knew = theta / (theta + (1 - theta) * spam)  # P(answered knowingly | y = v)
+        right = knew * on_own.reshape(m, k)
+        competence = (right.sum(axis=1) + smoothing) / (
+            votes.sum(axis=1) + 2 * smoothing
         )
-        spam = np.full((m, k), smoothing)
-        np.add.at(spam, (lf, vote), w * (1 - right))
+        spam = np.maximum(votes - right, 0.0) + smoothing
         spam /= spam.sum(axis=1, keepdims=True)
         post, row_ll = e_step(log_joint(onehot, k, competence, spam), gold)
-        new_ll = float(counts @ row_ll)
+        new_ll = float(w @ row_ll)
         change = (new_ll - ll) / max(n, 1e-12)
         ll = new_ll
         if abs(change) <= tol:
