@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from numbers import Integral
 from typing import Any, ClassVar, Literal
 
@@ -1040,52 +1040,28 @@ class LabelModel(BaseLabelModel):
 
     # --------------------------------------------------------------- predict
     def _params(self) -> genmath.Params:
-        return genmath.Params(
-            prior=np.asarray(self.class_prior_, dtype=np.float64),
-            fire=np.asarray(self.lf_fire_rate_, dtype=np.float64),
-            accuracy=np.asarray(self.lf_accuracy_, dtype=np.float64),
-            propensity=np.asarray(self.lf_propensity_, dtype=np.float64),
-            confusion=None
-            if self.lf_confusion_ is None
-            else np.asarray(self.lf_confusion_, dtype=np.float64),
-            clique_tables=[
-                np.asarray(t, dtype=np.float64) for t in self.clique_tables_
-            ],
-            clique_class_weight=[
-                np.asarray(t, dtype=np.float64) for t in self.clique_class_weight_
-            ],
-            anchor_table=None
-            if self.anchor_table_ is None
-            else np.asarray(self.anchor_table_, dtype=np.float64),
-            own_vote=None
-            if self.lf_own_vote_ is None
-            else np.asarray(self.lf_own_vote_, dtype=np.float64),
-            polarity=np.asarray(self.lf_polarity_, dtype=np.int64),
-        )
+        return self._params_from(vars(self))
 
-    def _companion_params(self, tables: dict[str, Any]) -> genmath.Params:
-        """The accuracy layout's tables (``accuracy_layout_``) as Params."""
+    def _params_from(self, tables: Mapping[str, Any]) -> genmath.Params:
+        """Params from tables keyed by attribute name: the model's own
+        (``vars(self)``) or a companion layout's (``accuracy_layout_``, which
+        has no ``lf_confusion_``)."""
 
         def arr(name: str) -> npt.NDArray[np.float64] | None:
-            v = tables[name]
+            v = tables.get(name)
             return None if v is None else np.asarray(v, dtype=np.float64)
 
-        prior, fire, accuracy, propensity = (
-            np.asarray(tables[n], dtype=np.float64)
-            for n in ("class_prior_", "lf_fire_rate_", "lf_accuracy_", "lf_propensity_")
-        )
+        def arrays(name: str) -> list[npt.NDArray[np.float64]]:
+            return [np.asarray(t, dtype=np.float64) for t in tables[name]]
+
         return genmath.Params(
-            prior=prior,
-            fire=fire,
-            accuracy=accuracy,
-            propensity=propensity,
-            confusion=None,
-            clique_tables=[
-                np.asarray(t, dtype=np.float64) for t in tables["clique_tables_"]
-            ],
-            clique_class_weight=[
-                np.asarray(t, dtype=np.float64) for t in tables["clique_class_weight_"]
-            ],
+            prior=np.asarray(tables["class_prior_"], dtype=np.float64),
+            fire=np.asarray(tables["lf_fire_rate_"], dtype=np.float64),
+            accuracy=np.asarray(tables["lf_accuracy_"], dtype=np.float64),
+            propensity=np.asarray(tables["lf_propensity_"], dtype=np.float64),
+            confusion=arr("lf_confusion_"),
+            clique_tables=arrays("clique_tables_"),
+            clique_class_weight=arrays("clique_class_weight_"),
             anchor_table=arr("anchor_table_"),
             own_vote=arr("lf_own_vote_"),
             polarity=np.asarray(self.lf_polarity_, dtype=np.int64),
@@ -1103,7 +1079,7 @@ class LabelModel(BaseLabelModel):
         layouts = [self._params()]
         companion = getattr(self, "accuracy_layout_", None)
         if companion is not None:
-            layouts.append(self._companion_params(companion))
+            layouts.append(self._params_from(companion))
         post = np.zeros((patterns.n_patterns, k))
         for params in layouts:  # one or two layouts
             rel = genmath.predict_log_joint(
