@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import sys
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from sklearn.exceptions import ConvergenceWarning as _SkConvergenceWarning
@@ -114,3 +118,40 @@ class WeakLabelWarning(UserWarning):
 
 class ConvergenceWarning(WeakLabelWarning, _SkConvergenceWarning):
     """An iterative fit stopped before it converged."""
+
+
+# Set by ``unconverged_fits_unwarned``; a context variable, so each thread (and
+# each asyncio task) has its own value, unlike the process-wide filters that
+# ``warnings.catch_warnings`` swaps in and out.
+_UNWARNED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "weaklabel_unconverged_fits_unwarned", default=False
+)
+
+
+@contextlib.contextmanager
+def unconverged_fits_unwarned() -> Iterator[None]:
+    """Within the block, and in this thread only, unconverged fits do not warn.
+
+    For fits whose model is thrown away (a cross-validation fold): the
+    caller reads ``converged_`` and reports the count itself.  Fits in other
+    threads still warn, which ``warnings.catch_warnings`` (process-wide in
+    Python < 3.14) would not guarantee.
+    """
+    token = _UNWARNED.set(True)
+    try:
+        yield
+    finally:
+        _UNWARNED.reset(token)
+
+
+def warn_unconverged(message: str) -> None:
+    """Warn a :class:`ConvergenceWarning` at the user's line, unless silenced.
+
+    Parameters
+    ----------
+    message : str
+        What did not converge, and the fix.
+    """
+    if _UNWARNED.get():
+        return
+    warnings.warn(message, ConvergenceWarning, stacklevel=user_stacklevel())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, Literal
 
 import numpy as np
@@ -11,7 +10,7 @@ from sklearn.base import BaseEstimator, clone
 
 from weaklabel._validation import as_generator, check_votes
 from weaklabel.active import _guard, _scores
-from weaklabel.exceptions import ConvergenceWarning, NotFittedError
+from weaklabel.exceptions import NotFittedError, unconverged_fits_unwarned
 
 __all__ = ["STRATEGIES", "ActiveLearner", "suggest"]
 
@@ -449,9 +448,8 @@ class ActiveLearner(BaseEstimator):
                     model.set_params(gold_weight=w_fold)
                 if subsample:
                     model.set_params(max_fit_rows=_CV_ROWS)
-                with warnings.catch_warnings():
+                with unconverged_fits_unwarned():
                     # a fold's fit is thrown away: counted, not warned about
-                    warnings.simplefilter("ignore", ConvergenceWarning)
                     model.fit(V, y_fold)
                 unconverged += getattr(model, "converged_", True) is False
                 held_out[hidden] = gold_score(

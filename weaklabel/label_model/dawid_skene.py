@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, Literal
 
 import numpy as np
@@ -10,7 +9,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from weaklabel._validation import check_int_param, check_real_param
-from weaklabel.exceptions import ConvergenceWarning, user_stacklevel
+from weaklabel.exceptions import warn_unconverged
 from weaklabel.label_model._base import BaseLabelModel, convergence_change
 from weaklabel.label_model._estep import clamp_gold, e_step
 from weaklabel.label_model._patterns import (
@@ -217,13 +216,11 @@ class DawidSkene(BaseLabelModel):
                 break
 
         if not converged:
-            warnings.warn(
+            warn_unconverged(
                 f"{self._name} did not converge in max_iter={self.max_iter}"
                 f" iterations ({convergence_change(delta, self.tol)})."
                 " Increase max_iter, loosen tol, or increase alpha if some LFs"
-                " vote on very few rows.",
-                ConvergenceWarning,
-                stacklevel=user_stacklevel(),
+                " vote on very few rows."
             )
 
         final = em.statistics(post).transpose(0, 2, 1)  # (m, class, vote)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from numbers import Integral
 from typing import Any, ClassVar, Literal
@@ -12,7 +11,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from weaklabel._validation import check_int_param, check_real_param
-from weaklabel.exceptions import ConvergenceWarning, user_stacklevel
+from weaklabel.exceptions import warn_unconverged
 from weaklabel.label_model import _generative_math as genmath
 from weaklabel.label_model import _gold, _mace
 from weaklabel.label_model._base import BaseLabelModel, convergence_change
@@ -724,14 +723,12 @@ class LabelModel(BaseLabelModel):
         del rng  # fitting is deterministic (majority-vote start)
         self._fit_kept(L, y, sample_weight)
         if not self.converged_:
-            warnings.warn(
+            warn_unconverged(
                 f"{self._name} did not converge in max_iter={self.max_iter} EM"
                 f" iterations ({convergence_change(self._em_change, self.tol)})."
                 " Increase max_iter or loosen tol; raising"
                 " accuracy_prior or confusion_prior also steadies EM on LFs that"
-                " vote on very few rows.",
-                ConvergenceWarning,
-                stacklevel=user_stacklevel(),
+                " vote on very few rows."
             )
 
     def _fit_kept(
